@@ -1,0 +1,266 @@
+"""The runtime: owns the bus, state and dead letters; runs workers and cron."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .bus import Bus, MemoryBus
+from .config import Settings
+from .context import Context
+from .cron import CronSchedule
+from .deadletters import DeadLetter, SqliteDeadLetters
+from .discovery import Registry
+from .errors import ConfigError, NonRetriableError, RetryAfter
+from .events import Delivery, Event, Subscription, new_trace_id
+from .state import MemoryState, SqliteState, StateStore
+from .steps import ApiRequest, ApiResponse, StepSpec
+
+log = logging.getLogger("stepflow.runtime")
+
+Observer = Callable[[Event], None]
+
+
+class Runtime:
+    """One project's steps running in this process.
+
+    `async with Runtime(registry, settings):` starts workers and cron; leaving drains
+    in-flight work up to `settings.shutdown_timeout`, then stops."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        settings: Settings | None = None,
+        *,
+        bus: Bus | None = None,
+        state: StateStore | None = None,
+        cron: bool = True,
+        workers: bool = True,
+    ) -> None:
+        self.registry = registry
+        self.settings = settings or Settings()
+        self.bus: Bus = bus or make_bus(self.settings)
+        self.state: StateStore = state or make_state(self.settings)
+        self.observers: list[Observer] = []
+        self._run_cron = cron
+        self._run_workers = workers
+        self._tasks: list[asyncio.Task[None]] = []
+        self._started = False
+        self._closed = False
+        self._rng = random.Random()
+
+    async def __aenter__(self) -> Runtime:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        await self.bus.start(self.registry.subscriptions)
+        if self._run_workers:
+            self._start_workers()
+        if self._run_cron:
+            for step in self.registry.cron_steps:
+                self._tasks.append(
+                    asyncio.create_task(self._cron_loop(step), name=f"cron:{step.name}")
+                )
+
+    async def stop(self, deadline: float | None = None) -> None:
+        """Drain up to `deadline` seconds (default `shutdown_timeout`), then stop and close."""
+        if self._closed:
+            return
+        self._closed = True
+        deadline = self.settings.shutdown_timeout if deadline is None else deadline
+        if self._started and self._run_workers and deadline > 0:
+            try:
+                await asyncio.wait_for(self.drain(), deadline)
+            except TimeoutError:
+                log.warning(
+                    "shutdown deadline reached with work in flight",
+                    extra={"deadline": deadline},
+                )
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.bus.aclose()
+        await self.state.aclose()
+
+    async def drain(self) -> None:
+        """Return when no event is queued, waiting for a retry, or being handled."""
+        await self.bus.wait_idle()
+
+    async def publish(self, topic: str, data: Any, trace_id: str | None = None) -> Event:
+        """Publish an event from outside any step (tests, the CLI, replays)."""
+        event = Event(topic=topic, data=data, trace_id=trace_id or new_trace_id())
+        for observer in self.observers:
+            observer(event)
+        await self.bus.publish(event)
+        return event
+
+    async def call_api(
+        self, name: str, request: ApiRequest[Any], trace_id: str | None = None
+    ) -> ApiResponse:
+        """Run an API step's handler in-process (the HTTP layer does the parsing)."""
+        step = self.registry.by_name[name]
+        ctx = Context(self, step, trace_id or new_trace_id())
+        response: ApiResponse = await self._call(step, ctx, request)
+        return response
+
+    async def run_cron(self, name: str) -> None:
+        """Run a cron step's handler once, now."""
+        step = self.registry.by_name[name]
+        await self._call(step, Context(self, step, new_trace_id()))
+
+    async def replay(self, ids: Sequence[str] | None = None) -> list[DeadLetter]:
+        """Re-deliver dead letters (all when `ids` is None) to the step that failed them."""
+        letters = list(await self.bus.dead_letters.take(ids))
+        for letter in letters:
+            if letter.step in self.registry.by_name:
+                await self.bus.publish(letter.to_event(), only_step=letter.step)
+            else:
+                log.error(
+                    "dead letter names an unknown step; kept",
+                    extra={"step": letter.step},
+                )
+                await self.bus.dead_letters.add(letter.to_event(), letter.step, letter.error)
+        return letters
+
+    def depths(self) -> dict[Subscription, int]:
+        return {sub: self.bus.depth(sub) for sub in self.registry.subscriptions}
+
+    # -- workers -------------------------------------------------------------------
+
+    def _start_workers(self) -> None:
+        for step in self.registry.event_steps:
+            concurrency = step.concurrency or self.settings.default_concurrency
+            shared = asyncio.Semaphore(concurrency) if len(step.subscribes) > 1 else None
+            for topic in step.subscribes:
+                sub = Subscription(topic, step.name)
+                for n in range(concurrency):
+                    task = asyncio.create_task(
+                        self._worker(sub, step, shared),
+                        name=f"worker:{step.name}:{topic}:{n}",
+                    )
+                    self._tasks.append(task)
+
+    async def _worker(
+        self, sub: Subscription, step: StepSpec, shared: asyncio.Semaphore | None
+    ) -> None:
+        receive = self.bus.receive
+        while True:
+            delivery = await receive(sub)
+            if shared is None:
+                await self._handle(step, delivery)
+            else:
+                async with shared:
+                    await self._handle(step, delivery)
+
+    async def _handle(self, step: StepSpec, delivery: Delivery) -> None:
+        event = delivery.event
+        try:
+            data = _validated(step.input, event.data)
+        except ValidationError as exc:
+            await self._dead_letter(step, delivery, f"invalid input for {step.name}: {exc}")
+            return
+        ctx = Context(self, step, event.trace_id, event)
+        try:
+            await self._call(step, ctx, data)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self._failed(step, delivery, exc)
+            return
+        await self.bus.ack(delivery)
+
+    async def _call(self, step: StepSpec, ctx: Context, *args: Any) -> Any:
+        call = step.handler(*args, ctx) if args else step.handler(ctx)
+        if step.timeout is None:
+            return await call
+        try:
+            async with asyncio.timeout(step.timeout):
+                return await call
+        except TimeoutError:
+            raise TimeoutError(f"handler timed out after {step.timeout:g}s") from None
+
+    async def _failed(self, step: StepSpec, delivery: Delivery, exc: Exception) -> None:
+        event = delivery.event
+        error = f"{type(exc).__name__}: {exc}"
+        retries = step.retries if step.retries is not None else self.settings.default_retries
+        if isinstance(exc, NonRetriableError) or event.attempt > retries:
+            await self._dead_letter(step, delivery, error, exc)
+            return
+        delay = exc.seconds if isinstance(exc, RetryAfter) else self._backoff(event.attempt)
+        log.warning(
+            "handler failed; retrying",
+            extra={"step": step.name, "trace_id": event.trace_id, "event_id": event.id,
+                   "attempt": event.attempt, "retry_in": round(delay, 3), "error": error},
+        )  # fmt: skip
+        await self.bus.nack(delivery, delay)
+
+    async def _dead_letter(
+        self,
+        step: StepSpec,
+        delivery: Delivery,
+        error: str,
+        exc: BaseException | None = None,
+    ) -> None:
+        event = delivery.event
+        log.error(
+            "event dead-lettered",
+            exc_info=exc,
+            extra={"step": step.name, "trace_id": event.trace_id, "event_id": event.id,
+                   "topic": event.topic, "attempt": event.attempt, "error": error},
+        )  # fmt: skip
+        await self.bus.dead_letter(delivery, error)
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.settings.retry_base_delay * (2 ** (attempt - 1))
+        capped = min(self.settings.retry_max_delay, base)
+        return float(capped * (0.5 + self._rng.random() / 2))
+
+    # -- cron ----------------------------------------------------------------------
+
+    async def _cron_loop(self, step: StepSpec) -> None:
+        schedule = CronSchedule(step.cron)
+        while True:
+            await asyncio.sleep(max(0.0, schedule.next_after(time.time()) - time.time()))
+            ctx = Context(self, step, new_trace_id())
+            try:
+                await self._call(step, ctx)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                ctx.logger.exception("cron handler failed")
+
+
+def _validated(model: type[BaseModel] | None, data: Any) -> Any:
+    if model is None:
+        return data
+    if type(data) is model:
+        return data
+    if isinstance(data, BaseModel):
+        data = data.model_dump()
+    return model.model_validate(data)
+
+
+def make_bus(settings: Settings) -> Bus:
+    if settings.bus == "memory":
+        return MemoryBus(SqliteDeadLetters(settings.database), queue_size=settings.queue_size)
+    raise ConfigError(f"bus {settings.bus!r} is not available in this build")
+
+
+def make_state(settings: Settings) -> StateStore:
+    if settings.state == "memory":
+        return MemoryState()
+    return SqliteState(settings.database)

@@ -1,0 +1,64 @@
+"""A shared aiosqlite connection: opened lazily, WAL, schema applied once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+
+class Database:
+    """One connection per store; transactions on it are serialized by a lock."""
+
+    def __init__(self, path: Path | str, schema: str = "") -> None:
+        self.path = str(path)
+        self._schema = schema
+        self._conn: aiosqlite.Connection | None = None
+        self._opening = asyncio.Lock()
+        self._writing = asyncio.Lock()
+
+    async def connection(self) -> aiosqlite.Connection:
+        if self._conn is not None:
+            return self._conn
+        async with self._opening:
+            if self._conn is None:
+                self._conn = await open_database(self.path, self._schema)
+        return self._conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` when the body raises."""
+        conn = await self.connection()
+        async with self._writing:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.rollback()
+                raise
+            await conn.commit()
+
+    async def aclose(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+
+async def open_database(path: str, schema: str = "") -> aiosqlite.Connection:
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = await aiosqlite.connect(path, isolation_level=None, timeout=30)
+    try:
+        if path != ":memory:":
+            await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA busy_timeout=30000")
+        if schema:
+            await conn.executescript(schema)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn

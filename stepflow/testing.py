@@ -1,0 +1,137 @@
+"""A test harness: run a project's steps in-process and look at what they did.
+
+async with FlowTester.from_dir("steps") as flow:
+    response = await flow.post("/orders", json={"id": "1", "qty": 2})
+    await flow.drain()
+    assert [e.data["id"] for e in flow.emitted("order.shipped")] == ["1"]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from .config import Settings
+from .deadletters import DeadLetter
+from .discovery import Problem, build_registry, load_steps
+from .events import Event
+from .http import build_app
+from .runtime import Runtime
+from .state import StateStore
+from .steps import StepSpec
+
+
+class FlowTester:
+    """A runtime on an in-memory bus and state, with captured events and an HTTP client."""
+
+    def __init__(
+        self,
+        steps: Iterable[StepSpec | Callable[..., Any]],
+        settings: Settings | None = None,
+        **overrides: Any,
+    ) -> None:
+        base = settings or Settings(database=":memory:", state="memory")
+        self.settings = base.model_copy(update=overrides) if overrides else base
+        registry, self.warnings = build_registry(steps)
+        self.runtime = Runtime(registry, self.settings, cron=False)
+        self.app = build_app(self.runtime)
+        self._emitted: dict[str, list[Event]] = defaultdict(list)
+        self.runtime.observers.append(lambda event: self._emitted[event.topic].append(event))
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://stepflow.test"
+        )
+
+    @classmethod
+    def from_dir(
+        cls, steps_dir: Path | str, settings: Settings | None = None, **overrides: Any
+    ) -> FlowTester:
+        return cls(load_steps(steps_dir), settings, **overrides)
+
+    async def __aenter__(self) -> FlowTester:
+        await self.runtime.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.client.aclose()
+        await self.runtime.stop(deadline=0)
+
+    @property
+    def state(self) -> StateStore:
+        return self.runtime.state
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.warnings
+
+    async def emit(self, topic: str, data: Any, trace_id: str | None = None) -> Event:
+        """Publish an event as if a step had emitted it."""
+        return await self.runtime.publish(topic, data, trace_id)
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call an API step through the real HTTP app, in-process."""
+        return await self.client.request(method, path, **kwargs)
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", path, **kwargs)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until no event is queued, waiting for a retry, or being handled."""
+        async with asyncio.timeout(timeout):
+            await self.runtime.drain()
+
+    async def run_cron(self, name: str) -> None:
+        await self.runtime.run_cron(name)
+
+    def emitted(self, topic: str) -> list[Event]:
+        """Every event published on `topic` so far, in order."""
+        return list(self._emitted.get(topic, []))
+
+    async def dead_letters(self) -> Sequence[DeadLetter]:
+        return await self.runtime.bus.dead_letters.list(limit=10_000)
+
+    async def replay(self, ids: Sequence[str] | None = None) -> list[DeadLetter]:
+        return await self.runtime.replay(ids)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    """An ASGI app served by uvicorn on a free loopback port, in a background thread."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int | None = None) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self.url = f"http://{host}:{self.port}"
+        config = uvicorn.Config(app, host=host, port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start on {self.url}")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=10)

@@ -1,0 +1,190 @@
+"""The vocabulary of the classify flow: inputs, normalized units and classifications."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+UnitType = Literal[
+    "percentage",
+    "index",
+    "rate",
+    "price",
+    "duration",
+    "ratio",
+    "physical",
+    "currency-amount",
+    "count",
+    "unknown",
+]
+Scale = Literal[
+    "raw-units",
+    "hundreds",
+    "thousands",
+    "millions",
+    "billions",
+    "trillions",
+    "percent",
+    "index",
+]
+Family = Literal[
+    "physical-fundamental",
+    "numeric-measurement",
+    "price-value",
+    "change-movement",
+    "composite-derived",
+    "temporal",
+    "qualitative",
+]
+IndicatorType = Literal[
+    "stock",
+    "flow",
+    "balance",
+    "capacity",
+    "volume",
+    "count",
+    "percentage",
+    "ratio",
+    "spread",
+    "share",
+    "price",
+    "yield",
+    "rate",
+    "volatility",
+    "gap",
+    "index",
+    "correlation",
+    "elasticity",
+    "multiplier",
+    "duration",
+    "probability",
+    "threshold",
+    "sentiment",
+    "allocation",
+]
+TemporalAggregation = Literal[
+    "point-in-time",
+    "period-rate",
+    "period-cumulative",
+    "period-average",
+    "period-total",
+    "not-applicable",
+]
+HeatMapOrientation = Literal["higher-is-positive", "lower-is-positive", "neutral"]
+TimeBasis = Literal["per-period", "point-in-time", "cumulative"]
+ReportingFrequency = Literal[
+    "daily", "weekly", "monthly", "quarterly", "annual", "point-in-time"
+]
+CumulativePattern = Literal["periodic", "ytd", "running_total", "unknown"]
+Status = Literal["pending", "classified", "failed"]
+
+TYPES_BY_FAMILY: dict[str, tuple[str, ...]] = {
+    "physical-fundamental": ("stock", "flow", "balance", "capacity", "volume"),
+    "numeric-measurement": ("count", "percentage", "ratio", "spread", "share"),
+    "price-value": ("price", "yield"),
+    "change-movement": ("rate", "volatility", "gap"),
+    "composite-derived": ("index", "correlation", "elasticity", "multiplier"),
+    "temporal": ("duration", "probability", "threshold"),
+    "qualitative": ("sentiment", "allocation"),
+}
+FAMILY_OF_TYPE: dict[str, str] = {
+    type_: family for family, types in TYPES_BY_FAMILY.items() for type_ in types
+}
+assert set(FAMILY_OF_TYPE) == set(get_args(IndicatorType))
+assert set(TYPES_BY_FAMILY) == set(get_args(Family))
+
+ShortText = Annotated[str, Field(max_length=2_000)]
+Name = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class SampleValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: Annotated[str, Field(min_length=1, max_length=40)]
+    value: float
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("value must be a finite number")
+        return value
+
+
+class IndicatorInput(BaseModel):
+    """One indicator as a client submits it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    indicator_id: Annotated[
+        str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+    ]
+    name: Name
+    units: Annotated[str, Field(max_length=200)] | None = None
+    description: ShortText | None = None
+    periodicity: Annotated[str, Field(max_length=50)] | None = None
+    sample_values: Annotated[list[SampleValue], Field(max_length=500)] | None = None
+    source_name: Annotated[str, Field(max_length=200)] | None = None
+    country: Annotated[str, Field(max_length=200)] | None = None
+    category_group: Annotated[str, Field(max_length=200)] | None = None
+    topic: Annotated[str, Field(max_length=200)] | None = None
+    dataset: Annotated[str, Field(max_length=200)] | None = None
+    currency_code: Annotated[str, Field(max_length=10)] | None = None
+
+
+class NormalizedUnits(BaseModel):
+    """What `normalize_units` makes of a unit string."""
+
+    unit_type: UnitType
+    scale: Scale
+    currency: str | None = None
+    is_currency: bool = False
+    multiplier: float = 1.0
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Classification(BaseModel):
+    """What a provider says an indicator is; a type outside its family is invalid."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    family: Family
+    indicator_type: IndicatorType
+    temporal_aggregation: TemporalAggregation
+    heat_map_orientation: HeatMapOrientation
+    time_basis: TimeBasis
+    reporting_frequency: ReportingFrequency
+    cumulative_pattern: CumulativePattern
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)]
+    reasoning: Annotated[str, Field(max_length=4_000)] = ""
+    provider: str = ""
+    model: str = ""
+
+    @model_validator(mode="after")
+    def _type_belongs_to_family(self) -> Classification:
+        if FAMILY_OF_TYPE[self.indicator_type] != self.family:
+            raise ValueError(
+                f"indicator_type {self.indicator_type!r} does not belong to family "
+                f"{self.family!r} (allowed: {', '.join(TYPES_BY_FAMILY[self.family])})"
+            )
+        return self
+
+
+class NormalizedIndicator(BaseModel):
+    """The event between normalize and classify."""
+
+    indicator: IndicatorInput
+    units: NormalizedUnits
+    provider: str | None = None
+
+
+class ClassifiedIndicator(BaseModel):
+    """The event between classify and persist: a classification or a failure."""
+
+    indicator_id: str
+    units: NormalizedUnits
+    classification: Classification | None = None
+    error: str | None = None
+    attempts: int = 1

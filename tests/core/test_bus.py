@@ -1,0 +1,304 @@
+"""The in-memory bus through a real runtime: fan-out, limits, back-pressure, retries."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pydantic import BaseModel
+
+from stepflow import Context, NonRetriableError, RetryAfter, UndeclaredEmitError, event_step
+from stepflow.events import Subscription
+from stepflow.testing import FlowTester
+
+pytestmark = pytest.mark.anyio
+
+FAST = {"retry_base_delay": 0.001, "retry_max_delay": 0.01}
+
+
+class Item(BaseModel):
+    n: int
+
+
+async def test_every_subscriber_of_a_topic_gets_each_event() -> None:
+    seen: dict[str, list[int]] = {"a": [], "b": []}
+
+    @event_step(name="A", subscribes=["item"], input=Item)
+    async def a(item: Item, ctx: Context) -> None:
+        seen["a"].append(item.n)
+
+    @event_step(name="B", subscribes=["item"], input=Item)
+    async def b(item: Item, ctx: Context) -> None:
+        seen["b"].append(item.n)
+
+    async with FlowTester([a, b]) as flow:
+        for n in range(5):
+            await flow.emit("item", {"n": n})
+        await flow.drain()
+
+    assert sorted(seen["a"]) == [0, 1, 2, 3, 4]
+    assert sorted(seen["b"]) == [0, 1, 2, 3, 4]
+
+
+async def test_a_step_never_runs_more_handlers_than_its_concurrency() -> None:
+    running = 0
+    peak = 0
+
+    @event_step(name="Slow", subscribes=["item"], input=Item, concurrency=3)
+    async def slow(item: Item, ctx: Context) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.005)
+        running -= 1
+
+    async with FlowTester([slow]) as flow:
+        for n in range(30):
+            await flow.emit("item", {"n": n})
+        await flow.drain()
+
+    assert peak == 3
+
+
+async def test_concurrency_is_shared_across_a_steps_topics() -> None:
+    running = 0
+    peak = 0
+
+    @event_step(name="Two", subscribes=["x", "y"], input=Item, concurrency=2)
+    async def two(item: Item, ctx: Context) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.005)
+        running -= 1
+
+    async with FlowTester([two]) as flow:
+        for n in range(10):
+            await flow.emit("x", {"n": n})
+            await flow.emit("y", {"n": n})
+        await flow.drain()
+
+    assert peak == 2
+
+
+async def test_a_full_queue_makes_emit_wait_and_stays_at_its_bound() -> None:
+    release = asyncio.Event()
+    handled: list[int] = []
+
+    @event_step(name="Gate", subscribes=["item"], input=Item, concurrency=1)
+    async def gate(item: Item, ctx: Context) -> None:
+        await release.wait()
+        handled.append(item.n)
+
+    async with FlowTester([gate], queue_size=5) as flow:
+        producer = asyncio.create_task(_emit_range(flow, 20))
+        await asyncio.sleep(0.05)
+        sub = Subscription("item", "Gate")
+        # One event is being handled, five wait in the queue, the producer is blocked.
+        assert flow.runtime.bus.depth(sub) == 5
+        assert not producer.done()
+        assert len(flow.emitted("item")) == 7  # the 7th publish is the one waiting
+        depths = []
+        release.set()
+        while not producer.done():
+            depths.append(flow.runtime.bus.depth(sub))
+            await asyncio.sleep(0)
+        await flow.drain()
+
+    assert max(depths) <= 5
+    assert sorted(handled) == list(range(20))
+
+
+async def _emit_range(flow: FlowTester, count: int) -> None:
+    for n in range(count):
+        await flow.emit("item", {"n": n})
+
+
+async def test_a_handler_failing_twice_then_succeeding_runs_three_times() -> None:
+    attempts: list[int] = []
+
+    @event_step(name="Flaky", subscribes=["item"], input=Item, retries=3)
+    async def flaky(item: Item, ctx: Context) -> None:
+        attempts.append(ctx.event.attempt if ctx.event else 0)
+        if len(attempts) < 3:
+            raise RuntimeError("not yet")
+
+    async with FlowTester([flaky], **FAST) as flow:
+        await flow.emit("item", {"n": 1})
+        await flow.drain()
+        assert await flow.dead_letters() == []
+
+    assert attempts == [1, 2, 3]
+
+
+async def test_an_always_failing_event_is_dead_lettered_then_replays() -> None:
+    broken = True
+    calls = 0
+    done: list[int] = []
+
+    @event_step(name="Fragile", subscribes=["item"], input=Item, retries=2)
+    async def fragile(item: Item, ctx: Context) -> None:
+        nonlocal calls
+        calls += 1
+        if broken:
+            raise ValueError(f"cannot handle {item.n}")
+        done.append(item.n)
+
+    async with FlowTester([fragile], **FAST) as flow:
+        event = await flow.emit("item", {"n": 7}, trace_id="trace-7")
+        await flow.drain()
+        [letter] = await flow.dead_letters()
+        assert calls == 3
+        assert (letter.step, letter.topic, letter.data) == ("Fragile", "item", {"n": 7})
+        assert (letter.attempts, letter.trace_id, letter.event_id) == (3, "trace-7", event.id)
+        assert letter.error == "ValueError: cannot handle 7"
+
+        broken = False
+        replayed = await flow.replay([letter.id])
+        await flow.drain()
+        assert [r.id for r in replayed] == [letter.id]
+        assert await flow.dead_letters() == []
+    assert done == [7]
+
+
+async def test_replay_delivers_only_to_the_step_that_failed() -> None:
+    counts = {"ok": 0, "bad": 0}
+    fail = True
+
+    @event_step(name="Ok", subscribes=["item"], input=Item)
+    async def ok(item: Item, ctx: Context) -> None:
+        counts["ok"] += 1
+
+    @event_step(name="Bad", subscribes=["item"], input=Item, retries=0)
+    async def bad(item: Item, ctx: Context) -> None:
+        counts["bad"] += 1
+        if fail:
+            raise RuntimeError("down")
+
+    async with FlowTester([ok, bad]) as flow:
+        await flow.emit("item", {"n": 1})
+        await flow.drain()
+        fail = False
+        await flow.replay()
+        await flow.drain()
+
+    assert counts == {"ok": 1, "bad": 2}
+
+
+async def test_a_non_retriable_error_dead_letters_at_once() -> None:
+    calls = 0
+
+    @event_step(name="Refuse", subscribes=["item"], input=Item, retries=5)
+    async def refuse(item: Item, ctx: Context) -> None:
+        nonlocal calls
+        calls += 1
+        raise NonRetriableError("bad item")
+
+    async with FlowTester([refuse], **FAST) as flow:
+        await flow.emit("item", {"n": 1})
+        await flow.drain()
+        [letter] = await flow.dead_letters()
+
+    assert calls == 1
+    assert letter.error == "NonRetriableError: bad item"
+
+
+async def test_retry_after_waits_the_requested_time() -> None:
+    times: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    @event_step(name="Later", subscribes=["item"], input=Item, retries=1)
+    async def later(item: Item, ctx: Context) -> None:
+        times.append(loop.time())
+        if len(times) == 1:
+            raise RetryAfter(0.2)
+
+    async with FlowTester([later], retry_base_delay=0.0) as flow:
+        await flow.emit("item", {"n": 1})
+        await flow.drain()
+
+    assert len(times) == 2
+    assert times[1] - times[0] >= 0.2
+
+
+async def test_a_handler_past_its_timeout_is_retried_then_dead_lettered() -> None:
+    calls = 0
+
+    @event_step(name="Hang", subscribes=["item"], input=Item, retries=1, timeout=0.05)
+    async def hang(item: Item, ctx: Context) -> None:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(10)
+
+    async with FlowTester([hang], **FAST) as flow:
+        await flow.emit("item", {"n": 1})
+        await flow.drain()
+        [letter] = await flow.dead_letters()
+
+    assert calls == 2
+    assert letter.error == "TimeoutError: handler timed out after 0.05s"
+
+
+async def test_invalid_input_is_dead_lettered_with_the_pydantic_error_without_retry() -> None:
+    calls = 0
+
+    @event_step(name="Typed", subscribes=["item"], input=Item, retries=3)
+    async def typed(item: Item, ctx: Context) -> None:
+        nonlocal calls
+        calls += 1
+
+    async with FlowTester([typed], **FAST) as flow:
+        await flow.emit("item", {"n": "seven"})
+        await flow.drain()
+        [letter] = await flow.dead_letters()
+
+    assert calls == 0
+    assert letter.attempts == 1
+    assert letter.error.startswith("invalid input for Typed: 1 validation error for Item\nn\n")
+    assert "Input should be a valid integer" in letter.error
+
+
+async def test_an_undeclared_emit_raises_and_dead_letters() -> None:
+    @event_step(name="Rogue", subscribes=["item"], input=Item, emits=["ok"], retries=0)
+    async def rogue(item: Item, ctx: Context) -> None:
+        await ctx.emit("not.declared", {"n": item.n})
+
+    async with FlowTester([rogue]) as flow:
+        await flow.emit("item", {"n": 1})
+        await flow.drain()
+        [letter] = await flow.dead_letters()
+
+    assert letter.error == (
+        "UndeclaredEmitError: step 'Rogue' emitted 'not.declared', which is not in its emits (ok)"
+    )
+    assert flow.emitted("not.declared") == []
+
+
+async def test_emit_outside_emits_raises_undeclared_emit_error() -> None:
+    @event_step(name="Rogue", subscribes=["item"], input=Item, emits=["ok"])
+    async def rogue(item: Item, ctx: Context) -> None:
+        await ctx.emit("nope", {})
+
+    async with FlowTester([rogue]) as flow:
+        step = flow.runtime.registry.by_name["Rogue"]
+        ctx = Context(flow.runtime, step, "t")
+        with pytest.raises(UndeclaredEmitError):
+            await ctx.emit("nope", {})
+        with pytest.raises(UndeclaredEmitError):
+            await ctx.emit_many("nope", [{}])
+
+
+async def test_trace_id_follows_the_event_chain() -> None:
+    @event_step(name="First", subscribes=["one"], input=Item, emits=["two"])
+    async def first(item: Item, ctx: Context) -> None:
+        await ctx.emit("two", item)
+
+    @event_step(name="Second", subscribes=["two"], input=Item)
+    async def second(item: Item, ctx: Context) -> None:
+        await ctx.state.set("seen", str(item.n), ctx.trace_id)
+
+    async with FlowTester([first, second]) as flow:
+        await flow.emit("one", {"n": 1}, trace_id="abc")
+        await flow.drain()
+        assert [e.trace_id for e in flow.emitted("two")] == ["abc"]
+        assert await flow.state.get("seen", "1") == "abc"

@@ -1,0 +1,169 @@
+"""Discovery imports every *_step.py and validates the graph, reporting every problem."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from stepflow import DiscoveryError, discover
+
+HEADER = "from pydantic import BaseModel\nfrom stepflow import api_step, event_step, cron_step\n"
+
+
+def _write(root: Path, relative: str, body: str) -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + textwrap.dedent(body))
+    return path
+
+
+def test_finds_step_modules_recursively_with_several_steps_each(tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    _write(
+        steps,
+        "orders/orders_step.py",
+        """
+        @api_step(name="Create", method="POST", path="/orders", emits=["created"])
+        async def create(req, ctx): ...
+
+        @event_step(name="Ship", subscribes=["created"])
+        async def ship(data, ctx): ...
+        """,
+    )
+    _write(
+        steps,
+        "sweep_step.py",
+        '@cron_step(name="Sweep", cron="*/5 * * * *")\nasync def sweep(ctx): ...\n',
+    )
+    _write(
+        steps,
+        "helpers.py",
+        '@event_step(name="Hidden", subscribes=["x"])\nasync def h(d, c): ...\n',
+    )
+
+    registry, warnings = discover(steps)
+
+    assert sorted(registry.by_name) == ["Create", "Ship", "Sweep"]
+    assert [s.name for s in registry.api_steps] == ["Create"]
+    assert warnings == []
+
+
+def test_an_import_error_names_the_file_and_line(tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    bad = _write(steps, "bad_step.py", "\nx = 1\nraise RuntimeError('boom')\n")
+    with pytest.raises(DiscoveryError) as caught:
+        discover(steps)
+    assert caught.value.problems == [f"error: {bad}:5: RuntimeError: boom"]
+
+
+def test_a_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    bad = _write(steps, "bad_step.py", "def broken(:\n")
+    with pytest.raises(DiscoveryError) as caught:
+        discover(steps)
+    assert caught.value.problems[0].startswith(f"error: {bad}:3: SyntaxError")
+
+
+def test_a_bad_declaration_is_reported_with_its_file(tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    bad = _write(steps, "c_step.py", '@cron_step(name="C", cron="nope")\nasync def c(ctx): ...\n')
+    with pytest.raises(DiscoveryError) as caught:
+        discover(steps)
+    assert caught.value.problems == [
+        f"error: {bad}:3: step 'C': cron: invalid cron expression 'nope'"
+    ]
+
+
+def test_validation_reports_duplicate_names_and_routes_at_once(tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    first = _write(
+        steps,
+        "a_step.py",
+        """
+        @api_step(name="Get", method="GET", path="/items/{id}")
+        async def get(req, ctx): ...
+
+        @event_step(name="Twice", subscribes=["t"])
+        async def one(d, c): ...
+        """,
+    )
+    second = _write(
+        steps,
+        "b_step.py",
+        """
+        @api_step(name="Fetch", method="GET", path="/items/{key}")
+        async def fetch(req, ctx): ...
+
+        @event_step(name="Twice", subscribes=["t"])
+        async def two(d, c): ...
+        """,
+    )
+    with pytest.raises(DiscoveryError) as caught:
+        discover(steps)
+    assert caught.value.problems == [
+        f"error: step 'Twice': duplicate step name (declared in {first}, {second})",
+        f"error: {first}: step 'Get': duplicate route GET /items/{{id}} ('Get', 'Fetch')",
+    ]
+
+
+def test_dangling_topics_are_warnings(tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    path = _write(
+        steps,
+        "a_step.py",
+        """
+        @event_step(name="Lonely", subscribes=["nobody.emits"], emits=["nobody.listens"])
+        async def lonely(d, c): ...
+        """,
+    )
+    _, warnings = discover(steps)
+    assert [str(w) for w in warnings] == [
+        f"warning: {path}: step 'Lonely': subscribes to 'nobody.emits', which no step emits",
+        f"warning: {path}: step 'Lonely': emits 'nobody.listens', which no step subscribes to",
+    ]
+
+
+def test_subscribers_with_incompatible_input_models_are_an_error(tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    path = _write(
+        steps,
+        "a_step.py",
+        """
+        class ById(BaseModel):
+            id: int
+
+        class ByName(BaseModel):
+            id: str
+
+        class Loose(BaseModel):
+            id: int
+            note: str = ""
+
+        @api_step(name="Start", method="POST", path="/s", emits=["t"])
+        async def start(req, ctx): ...
+
+        @event_step(name="One", subscribes=["t"], input=ById)
+        async def one(d, c): ...
+
+        @event_step(name="Two", subscribes=["t"], input=Loose)
+        async def two(d, c): ...
+
+        @event_step(name="Three", subscribes=["t"], input=ByName)
+        async def three(d, c): ...
+        """,
+    )
+    with pytest.raises(DiscoveryError) as caught:
+        discover(steps)
+    assert caught.value.problems == [
+        f"error: {path}: step 'Three': subscribers of 't' have incompatible input models: "
+        "One takes ById, Three takes ByName (field 'id' has different types)",
+        f"error: {path}: step 'Three': subscribers of 't' have incompatible input models: "
+        "Two takes Loose, Three takes ByName (field 'id' has different types)",
+    ]
+
+
+def test_a_missing_steps_directory_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DiscoveryError, match=r"steps directory .* does not exist"):
+        discover(tmp_path / "nope")
