@@ -74,9 +74,7 @@ TemporalAggregation = Literal[
 ]
 HeatMapOrientation = Literal["higher-is-positive", "lower-is-positive", "neutral"]
 TimeBasis = Literal["per-period", "point-in-time", "cumulative"]
-ReportingFrequency = Literal[
-    "daily", "weekly", "monthly", "quarterly", "annual", "point-in-time"
-]
+ReportingFrequency = Literal["daily", "weekly", "monthly", "quarterly", "annual", "point-in-time"]
 CumulativePattern = Literal["periodic", "ytd", "running_total", "unknown"]
 Status = Literal["pending", "classified", "failed"]
 
