@@ -19,7 +19,13 @@ class StepLogger(logging.LoggerAdapter[logging.Logger]):
         self, msg: Any, kwargs: MutableMapping[str, Any]
     ) -> tuple[Any, MutableMapping[str, Any]]:
         extra = kwargs.get("extra")
-        kwargs["extra"] = {**(self.extra or {}), **extra} if extra else self.extra
+        if extra:
+            # A field named like a LogRecord attribute ("name", "msg") would make logging
+            # raise; keep it, suffixed.
+            safe = {(f"{k}_" if k in _STANDARD else k): v for k, v in extra.items()}
+            kwargs["extra"] = {**(self.extra or {}), **safe}
+        else:
+            kwargs["extra"] = self.extra
         return msg, kwargs
 
 

@@ -25,7 +25,7 @@ class Greeted(BaseModel):
     flows=["hello"],
 )
 async def say_hello(req: ApiRequest[Greeting], ctx: Context) -> ApiResponse:
-    ctx.logger.info("greeting requested", extra={"name": req.body.name})
+    ctx.logger.info("greeting requested", extra={"who": req.body.name})
     await ctx.emit("hello.requested", req.body)
     return ApiResponse(status=202, body={"trace_id": ctx.trace_id})
 
