@@ -18,7 +18,7 @@ from rich.table import Table
 from . import logs
 from .config import Settings, load_settings
 from .discovery import Problem, Registry
-from .errors import StepflowError
+from .errors import DiscoveryError, StepflowError
 from .graph import render_mermaid, render_text
 from .serve import Role, ServeOptions, check_port_free, load_project, serve
 
@@ -257,8 +257,12 @@ def _settings(project: Path) -> Settings:
 def _validated(options: ServeOptions, *, quiet: bool = False) -> tuple[Settings, Registry]:
     try:
         settings, registry, warnings = load_project(options)
+    except DiscoveryError as exc:
+        if len(exc.problems) == 1:
+            fail(exc.problems[0].removeprefix("error: "))
+        fail("the project has problems:\n" + "\n".join(exc.problems))
     except StepflowError as exc:
-        fail(str(exc) if "\n" not in str(exc) else "the project has problems:\n" + str(exc))
+        fail(str(exc))
     _print_problems(warnings)
     return settings, registry
 
