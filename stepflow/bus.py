@@ -18,7 +18,11 @@ from .events import Delivery, Event, Subscription
 
 
 class Bus(Protocol):
-    dead_letters: DeadLetterStore
+    @property
+    def dead_letters(self) -> DeadLetterStore: ...
+
+    drain_on_stop: bool
+    """True when queued events live only in this process, so stopping must drain them."""
 
     async def start(self, subscriptions: Sequence[Subscription]) -> None:
         """Prepare queues (or streams and groups) for these subscriptions."""
@@ -52,11 +56,17 @@ class Bus(Protocol):
         """Events waiting in this subscription's queue (0 when unknown)."""
         ...
 
+    async def acquire_once(self, key: str, ttl: float) -> bool:
+        """True for exactly one caller of `key` among all processes sharing the bus."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
 class MemoryBus:
     """Bounded asyncio queues in this process."""
+
+    drain_on_stop = True
 
     def __init__(self, dead_letters: DeadLetterStore, *, queue_size: int = 1_000) -> None:
         self.dead_letters = dead_letters
@@ -129,6 +139,9 @@ class MemoryBus:
     def depth(self, subscription: Subscription) -> int:
         queue = self._queues.get(subscription)
         return queue.qsize() if queue is not None else 0
+
+    async def acquire_once(self, key: str, ttl: float) -> bool:
+        return True  # one process: nobody to race
 
     @property
     def outstanding(self) -> int:

@@ -24,6 +24,7 @@ class Settings(BaseModel):
     database: Path = Path(".stepflow/stepflow.db")
     bus: str = "memory"
     redis_namespace: str = "stepflow"
+    redis_visibility_timeout: float = Field(default=60.0, gt=0)
     state: Literal["sqlite", "memory"] = "sqlite"
     queue_size: int = Field(default=1_000, ge=1)
     default_concurrency: int = Field(default=8, ge=1)

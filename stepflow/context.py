@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import UndeclaredEmitError
 from .logs import StepLogger, step_logger
@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from .runtime import Runtime
     from .state import StateStore
     from .steps import StepSpec
+
+
+R = TypeVar("R")
 
 
 class Context:
@@ -55,6 +58,10 @@ class Context:
     @property
     def settings(self) -> Settings:
         return self._runtime.settings
+
+    def resource(self, key: Hashable, factory: Callable[[], R]) -> R:
+        """A per-runtime singleton (a client, a store), closed when the runtime stops."""
+        return self._runtime.resource(key, factory)
 
     async def emit(self, topic: str, data: Any) -> None:
         """Publish `data` on `topic`; the topic must be in this step's `emits`."""

@@ -91,11 +91,13 @@ class SqliteDeadLetters:
         )  # fmt: skip
 
     async def list(self, limit: int = 100) -> Sequence[DeadLetter]:
-        conn = await self._db.connection()
-        async with conn.execute(
-            f"SELECT {_COLUMNS} FROM stepflow_dead_letters ORDER BY id LIMIT ?",
-            (limit,),
-        ) as cursor:
+        async with (
+            self._db.read() as conn,
+            conn.execute(
+                f"SELECT {_COLUMNS} FROM stepflow_dead_letters ORDER BY id LIMIT ?",
+                (limit,),
+            ) as cursor,
+        ):
             return [_letter(row) for row in await cursor.fetchall()]
 
     async def take(self, ids: Sequence[str] | None = None) -> Sequence[DeadLetter]:
@@ -118,10 +120,10 @@ class SqliteDeadLetters:
         return letters
 
     async def count(self) -> int:
-        conn = await self._db.connection()
-        async with conn.execute("SELECT COUNT(*) FROM stepflow_dead_letters") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        async with self._db.read() as conn:
+            async with conn.execute("SELECT COUNT(*) FROM stepflow_dead_letters") as cursor:
+                row = await cursor.fetchone()
+            return int(row[0]) if row else 0
 
     async def aclose(self) -> None:
         await self._db.aclose()

@@ -6,7 +6,7 @@ import itertools
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
@@ -42,9 +42,8 @@ class Event:
         return to_jsonable_python(self.data)
 
 
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    """One step's subscription to one topic: the unit of queueing."""
+class Subscription(NamedTuple):
+    """One step's subscription to one topic: the unit of queueing (hashed in C)."""
 
     topic: str
     step: str

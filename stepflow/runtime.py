@@ -6,8 +6,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,7 +17,7 @@ from .context import Context
 from .cron import CronSchedule
 from .deadletters import DeadLetter, SqliteDeadLetters
 from .discovery import Registry
-from .errors import ConfigError, NonRetriableError, RetryAfter
+from .errors import NonRetriableError, RetryAfter
 from .events import Delivery, Event, Subscription, new_trace_id
 from .state import MemoryState, SqliteState, StateStore
 from .steps import ApiRequest, ApiResponse, StepSpec
@@ -25,6 +25,7 @@ from .steps import ApiRequest, ApiResponse, StepSpec
 log = logging.getLogger("stepflow.runtime")
 
 Observer = Callable[[Event], None]
+R = TypeVar("R")
 
 
 class Runtime:
@@ -45,12 +46,16 @@ class Runtime:
     ) -> None:
         self.registry = registry
         self.settings = settings or Settings()
-        self.bus: Bus = bus or make_bus(self.settings)
+        self.bus: Bus = bus or make_bus(self.settings, registry)
         self.state: StateStore = state or make_state(self.settings)
         self.observers: list[Observer] = []
         self._run_cron = cron
         self._run_workers = workers
         self._tasks: list[asyncio.Task[None]] = []
+        self._resources: dict[Hashable, Any] = {}
+        self._running = 0
+        self._all_done = asyncio.Event()
+        self._all_done.set()
         self._started = False
         self._closed = False
         self._rng = random.Random()
@@ -82,8 +87,9 @@ class Runtime:
         self._closed = True
         deadline = self.settings.shutdown_timeout if deadline is None else deadline
         if self._started and self._run_workers and deadline > 0:
+            wait = self.drain() if self.bus.drain_on_stop else self._all_done.wait()
             try:
-                await asyncio.wait_for(self.drain(), deadline)
+                await asyncio.wait_for(wait, deadline)
             except TimeoutError:
                 log.warning(
                     "shutdown deadline reached with work in flight",
@@ -93,6 +99,7 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        await self._close_resources()
         await self.bus.aclose()
         await self.state.aclose()
 
@@ -136,6 +143,27 @@ class Runtime:
                 await self.bus.dead_letters.add(letter.to_event(), letter.step, letter.error)
         return letters
 
+    def resource(self, key: Hashable, factory: Callable[[], R]) -> R:
+        """A per-runtime singleton made by `factory` on first use; if it has an async
+        `aclose()`, it is called when the runtime stops (last made, first closed)."""
+        try:
+            found: R = self._resources[key]
+            return found
+        except KeyError:
+            made = self._resources[key] = factory()
+            return made
+
+    async def _close_resources(self) -> None:
+        while self._resources:
+            _, value = self._resources.popitem()
+            close = getattr(value, "aclose", None)
+            if close is None:
+                continue
+            try:
+                await close()
+            except Exception:
+                log.exception("closing a resource failed", extra={"resource": repr(value)})
+
     def depths(self) -> dict[Subscription, int]:
         return {sub: self.bus.depth(sub) for sub in self.registry.subscriptions}
 
@@ -167,7 +195,23 @@ class Runtime:
                     await self._handle(step, delivery)
 
     async def _handle(self, step: StepSpec, delivery: Delivery) -> None:
+        self._running += 1
+        self._all_done.clear()
+        try:
+            await self._handle_one(step, delivery)
+        finally:
+            self._running -= 1
+            if not self._running:
+                self._all_done.set()
+
+    async def _handle_one(self, step: StepSpec, delivery: Delivery) -> None:
         event = delivery.event
+        retries = step.retries if step.retries is not None else self.settings.default_retries
+        if event.attempt > retries + 1:
+            # Redelivered after consumers died mid-handler: do not try forever.
+            error = f"delivered {event.attempt} times without completing"
+            await self._dead_letter(step, delivery, error)
+            return
         try:
             data = _validated(step.input, event.data)
         except ValidationError as exc:
@@ -175,7 +219,10 @@ class Runtime:
             return
         ctx = Context(self, step, event.trace_id, event)
         try:
-            await self._call(step, ctx, data)
+            if step.timeout is None:
+                await step.handler(data, ctx)  # the hot path: no extra coroutine
+            else:
+                await self._call(step, ctx, data)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -234,7 +281,10 @@ class Runtime:
     async def _cron_loop(self, step: StepSpec) -> None:
         schedule = CronSchedule(step.cron)
         while True:
-            await asyncio.sleep(max(0.0, schedule.next_after(time.time()) - time.time()))
+            fire_at = schedule.next_after(time.time())
+            await asyncio.sleep(max(0.0, fire_at - time.time()))
+            if not await self.bus.acquire_once(f"cron:{step.name}:{fire_at:.0f}", ttl=3_600):
+                continue  # another process runs this firing
             ctx = Context(self, step, new_trace_id())
             try:
                 await self._call(step, ctx)
@@ -254,13 +304,23 @@ def _validated(model: type[BaseModel] | None, data: Any) -> Any:
     return model.model_validate(data)
 
 
-def make_bus(settings: Settings) -> Bus:
+def make_bus(settings: Settings, registry: Registry | None = None) -> Bus:
     if settings.bus == "memory":
         return MemoryBus(SqliteDeadLetters(settings.database), queue_size=settings.queue_size)
-    raise ConfigError(f"bus {settings.bus!r} is not available in this build")
+    from .backends.redis import RedisBus
+
+    concurrency = {
+        step.name: step.concurrency or settings.default_concurrency
+        for step in (registry.event_steps if registry else [])
+    }
+    return RedisBus.from_settings(settings, concurrency)
 
 
 def make_state(settings: Settings) -> StateStore:
+    if settings.bus != "memory":
+        from .backends.redis import RedisState
+
+        return RedisState.from_settings(settings)
     if settings.state == "memory":
         return MemoryState()
     return SqliteState(settings.database)

@@ -11,14 +11,16 @@ import aiosqlite
 
 
 class Database:
-    """One connection per store; transactions on it are serialized by a lock."""
+    """One connection per store. Reads and transactions on it take turns (a lock):
+    statements of concurrent tasks never interleave, and no read sees a write
+    transaction half done."""
 
     def __init__(self, path: Path | str, schema: str = "") -> None:
         self.path = str(path)
         self._schema = schema
         self._conn: aiosqlite.Connection | None = None
         self._opening = asyncio.Lock()
-        self._writing = asyncio.Lock()
+        self._turn = asyncio.Lock()
 
     async def connection(self) -> aiosqlite.Connection:
         if self._conn is not None:
@@ -29,10 +31,17 @@ class Database:
         return self._conn
 
     @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, for reads only, while no other task uses it."""
+        conn = await self.connection()
+        async with self._turn:
+            yield conn
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` when the body raises."""
         conn = await self.connection()
-        async with self._writing:
+        async with self._turn:
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn

@@ -76,12 +76,12 @@ class SqliteState:
         self._db = sqlite.Database(path, _SCHEMA)
 
     async def get(self, group: str, key: str) -> Any | None:
-        conn = await self._db.connection()
-        async with conn.execute(
-            "SELECT value FROM stepflow_state WHERE grp = ? AND key = ?", (group, key)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else json.loads(row[0])
+        async with self._db.read() as conn:
+            async with conn.execute(
+                "SELECT value FROM stepflow_state WHERE grp = ? AND key = ?", (group, key)
+            ) as cursor:
+                row = await cursor.fetchone()
+            return None if row is None else json.loads(row[0])
 
     async def set(self, group: str, key: str, value: Any) -> None:
         raw = json.dumps(to_json_value(value))
@@ -97,10 +97,12 @@ class SqliteState:
             await conn.execute("DELETE FROM stepflow_state WHERE grp = ? AND key = ?", (group, key))
 
     async def get_group(self, group: str) -> dict[str, Any]:
-        conn = await self._db.connection()
-        async with conn.execute(
-            "SELECT key, value FROM stepflow_state WHERE grp = ? ORDER BY key", (group,)
-        ) as cursor:
+        async with (
+            self._db.read() as conn,
+            conn.execute(
+                "SELECT key, value FROM stepflow_state WHERE grp = ? ORDER BY key", (group,)
+            ) as cursor,
+        ):
             return {key: json.loads(raw) for key, raw in await cursor.fetchall()}
 
     async def clear(self, group: str) -> None:

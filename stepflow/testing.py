@@ -9,7 +9,11 @@ async with FlowTester.from_dir("steps") as flow:
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -135,3 +139,71 @@ class LiveServer:
     def __exit__(self, *exc_info: object) -> None:
         self.server.should_exit = True
         self._thread.join(timeout=10)
+
+
+class ServerProcess:
+    """`stepflow start` for a project in a subprocess, on a free loopback port.
+
+    `env` adds to the environment (for example `STEPFLOW_DATABASE`). `stop()` sends
+    SIGINT and waits; `kill()` sends SIGKILL, as a crash would."""
+
+    def __init__(
+        self,
+        project: Path | str,
+        *,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        args: Sequence[str] = (),
+        log: Path | None = None,
+    ) -> None:
+        self.project = Path(project)
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "STEPFLOW_LOG_LEVEL": "WARNING", **(env or {})}
+        self.args = list(args)
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> ServerProcess:
+        command = [sys.executable, "-m", "stepflow", "start", "--project", str(self.project)]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), *self.args]
+        output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(command, env=self.env, stdout=output, stderr=output)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.kill()
+        raise RuntimeError(f"server did not answer on {self.url} within {timeout}s")
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def stop(self, timeout: float = 30.0) -> int:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return -9
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -20,7 +21,7 @@ class Item(BaseModel):
     n: int
 
 
-async def test_every_subscriber_of_a_topic_gets_each_event() -> None:
+async def test_every_subscriber_of_a_topic_gets_each_event(backend: dict[str, Any]) -> None:
     seen: dict[str, list[int]] = {"a": [], "b": []}
 
     @event_step(name="A", subscribes=["item"], input=Item)
@@ -31,7 +32,7 @@ async def test_every_subscriber_of_a_topic_gets_each_event() -> None:
     async def b(item: Item, ctx: Context) -> None:
         seen["b"].append(item.n)
 
-    async with FlowTester([a, b]) as flow:
+    async with FlowTester([a, b], **backend) as flow:
         for n in range(5):
             await flow.emit("item", {"n": n})
         await flow.drain()
@@ -40,7 +41,9 @@ async def test_every_subscriber_of_a_topic_gets_each_event() -> None:
     assert sorted(seen["b"]) == [0, 1, 2, 3, 4]
 
 
-async def test_a_step_never_runs_more_handlers_than_its_concurrency() -> None:
+async def test_a_step_never_runs_more_handlers_than_its_concurrency(
+    backend: dict[str, Any],
+) -> None:
     running = 0
     peak = 0
 
@@ -52,7 +55,7 @@ async def test_a_step_never_runs_more_handlers_than_its_concurrency() -> None:
         await asyncio.sleep(0.005)
         running -= 1
 
-    async with FlowTester([slow]) as flow:
+    async with FlowTester([slow], **backend) as flow:
         for n in range(30):
             await flow.emit("item", {"n": n})
         await flow.drain()
@@ -60,7 +63,7 @@ async def test_a_step_never_runs_more_handlers_than_its_concurrency() -> None:
     assert peak == 3
 
 
-async def test_concurrency_is_shared_across_a_steps_topics() -> None:
+async def test_concurrency_is_shared_across_a_steps_topics(backend: dict[str, Any]) -> None:
     running = 0
     peak = 0
 
@@ -72,7 +75,7 @@ async def test_concurrency_is_shared_across_a_steps_topics() -> None:
         await asyncio.sleep(0.005)
         running -= 1
 
-    async with FlowTester([two]) as flow:
+    async with FlowTester([two], **backend) as flow:
         for n in range(10):
             await flow.emit("x", {"n": n})
             await flow.emit("y", {"n": n})
@@ -114,7 +117,9 @@ async def _emit_range(flow: FlowTester, count: int) -> None:
         await flow.emit("item", {"n": n})
 
 
-async def test_a_handler_failing_twice_then_succeeding_runs_three_times() -> None:
+async def test_a_handler_failing_twice_then_succeeding_runs_three_times(
+    backend: dict[str, Any],
+) -> None:
     attempts: list[int] = []
 
     @event_step(name="Flaky", subscribes=["item"], input=Item, retries=3)
@@ -123,7 +128,7 @@ async def test_a_handler_failing_twice_then_succeeding_runs_three_times() -> Non
         if len(attempts) < 3:
             raise RuntimeError("not yet")
 
-    async with FlowTester([flaky], **FAST) as flow:
+    async with FlowTester([flaky], **FAST, **backend) as flow:
         await flow.emit("item", {"n": 1})
         await flow.drain()
         assert await flow.dead_letters() == []
@@ -131,7 +136,9 @@ async def test_a_handler_failing_twice_then_succeeding_runs_three_times() -> Non
     assert attempts == [1, 2, 3]
 
 
-async def test_an_always_failing_event_is_dead_lettered_then_replays() -> None:
+async def test_an_always_failing_event_is_dead_lettered_then_replays(
+    backend: dict[str, Any],
+) -> None:
     broken = True
     calls = 0
     done: list[int] = []
@@ -144,7 +151,7 @@ async def test_an_always_failing_event_is_dead_lettered_then_replays() -> None:
             raise ValueError(f"cannot handle {item.n}")
         done.append(item.n)
 
-    async with FlowTester([fragile], **FAST) as flow:
+    async with FlowTester([fragile], **FAST, **backend) as flow:
         event = await flow.emit("item", {"n": 7}, trace_id="trace-7")
         await flow.drain()
         [letter] = await flow.dead_letters()
@@ -161,7 +168,7 @@ async def test_an_always_failing_event_is_dead_lettered_then_replays() -> None:
     assert done == [7]
 
 
-async def test_replay_delivers_only_to_the_step_that_failed() -> None:
+async def test_replay_delivers_only_to_the_step_that_failed(backend: dict[str, Any]) -> None:
     counts = {"ok": 0, "bad": 0}
     fail = True
 
@@ -175,7 +182,7 @@ async def test_replay_delivers_only_to_the_step_that_failed() -> None:
         if fail:
             raise RuntimeError("down")
 
-    async with FlowTester([ok, bad]) as flow:
+    async with FlowTester([ok, bad], **backend) as flow:
         await flow.emit("item", {"n": 1})
         await flow.drain()
         fail = False
@@ -185,7 +192,7 @@ async def test_replay_delivers_only_to_the_step_that_failed() -> None:
     assert counts == {"ok": 1, "bad": 2}
 
 
-async def test_a_non_retriable_error_dead_letters_at_once() -> None:
+async def test_a_non_retriable_error_dead_letters_at_once(backend: dict[str, Any]) -> None:
     calls = 0
 
     @event_step(name="Refuse", subscribes=["item"], input=Item, retries=5)
@@ -194,7 +201,7 @@ async def test_a_non_retriable_error_dead_letters_at_once() -> None:
         calls += 1
         raise NonRetriableError("bad item")
 
-    async with FlowTester([refuse], **FAST) as flow:
+    async with FlowTester([refuse], **FAST, **backend) as flow:
         await flow.emit("item", {"n": 1})
         await flow.drain()
         [letter] = await flow.dead_letters()
@@ -203,7 +210,7 @@ async def test_a_non_retriable_error_dead_letters_at_once() -> None:
     assert letter.error == "NonRetriableError: bad item"
 
 
-async def test_retry_after_waits_the_requested_time() -> None:
+async def test_retry_after_waits_the_requested_time(backend: dict[str, Any]) -> None:
     times: list[float] = []
     loop = asyncio.get_running_loop()
 
@@ -213,7 +220,7 @@ async def test_retry_after_waits_the_requested_time() -> None:
         if len(times) == 1:
             raise RetryAfter(0.2)
 
-    async with FlowTester([later], retry_base_delay=0.0) as flow:
+    async with FlowTester([later], retry_base_delay=0.0, **backend) as flow:
         await flow.emit("item", {"n": 1})
         await flow.drain()
 
@@ -221,7 +228,9 @@ async def test_retry_after_waits_the_requested_time() -> None:
     assert times[1] - times[0] >= 0.2
 
 
-async def test_a_handler_past_its_timeout_is_retried_then_dead_lettered() -> None:
+async def test_a_handler_past_its_timeout_is_retried_then_dead_lettered(
+    backend: dict[str, Any],
+) -> None:
     calls = 0
 
     @event_step(name="Hang", subscribes=["item"], input=Item, retries=1, timeout=0.05)
@@ -230,7 +239,7 @@ async def test_a_handler_past_its_timeout_is_retried_then_dead_lettered() -> Non
         calls += 1
         await asyncio.sleep(10)
 
-    async with FlowTester([hang], **FAST) as flow:
+    async with FlowTester([hang], **FAST, **backend) as flow:
         await flow.emit("item", {"n": 1})
         await flow.drain()
         [letter] = await flow.dead_letters()
@@ -239,7 +248,9 @@ async def test_a_handler_past_its_timeout_is_retried_then_dead_lettered() -> Non
     assert letter.error == "TimeoutError: handler timed out after 0.05s"
 
 
-async def test_invalid_input_is_dead_lettered_with_the_pydantic_error_without_retry() -> None:
+async def test_invalid_input_is_dead_lettered_with_the_pydantic_error_without_retry(
+    backend: dict[str, Any],
+) -> None:
     calls = 0
 
     @event_step(name="Typed", subscribes=["item"], input=Item, retries=3)
@@ -247,7 +258,7 @@ async def test_invalid_input_is_dead_lettered_with_the_pydantic_error_without_re
         nonlocal calls
         calls += 1
 
-    async with FlowTester([typed], **FAST) as flow:
+    async with FlowTester([typed], **FAST, **backend) as flow:
         await flow.emit("item", {"n": "seven"})
         await flow.drain()
         [letter] = await flow.dead_letters()
@@ -258,12 +269,12 @@ async def test_invalid_input_is_dead_lettered_with_the_pydantic_error_without_re
     assert "Input should be a valid integer" in letter.error
 
 
-async def test_an_undeclared_emit_raises_and_dead_letters() -> None:
+async def test_an_undeclared_emit_raises_and_dead_letters(backend: dict[str, Any]) -> None:
     @event_step(name="Rogue", subscribes=["item"], input=Item, emits=["ok"], retries=0)
     async def rogue(item: Item, ctx: Context) -> None:
         await ctx.emit("not.declared", {"n": item.n})
 
-    async with FlowTester([rogue]) as flow:
+    async with FlowTester([rogue], **backend) as flow:
         await flow.emit("item", {"n": 1})
         await flow.drain()
         [letter] = await flow.dead_letters()
@@ -274,12 +285,12 @@ async def test_an_undeclared_emit_raises_and_dead_letters() -> None:
     assert flow.emitted("not.declared") == []
 
 
-async def test_emit_outside_emits_raises_undeclared_emit_error() -> None:
+async def test_emit_outside_emits_raises_undeclared_emit_error(backend: dict[str, Any]) -> None:
     @event_step(name="Rogue", subscribes=["item"], input=Item, emits=["ok"])
     async def rogue(item: Item, ctx: Context) -> None:
         await ctx.emit("nope", {})
 
-    async with FlowTester([rogue]) as flow:
+    async with FlowTester([rogue], **backend) as flow:
         step = flow.runtime.registry.by_name["Rogue"]
         ctx = Context(flow.runtime, step, "t")
         with pytest.raises(UndeclaredEmitError):
@@ -288,7 +299,7 @@ async def test_emit_outside_emits_raises_undeclared_emit_error() -> None:
             await ctx.emit_many("nope", [{}])
 
 
-async def test_trace_id_follows_the_event_chain() -> None:
+async def test_trace_id_follows_the_event_chain(backend: dict[str, Any]) -> None:
     @event_step(name="First", subscribes=["one"], input=Item, emits=["two"])
     async def first(item: Item, ctx: Context) -> None:
         await ctx.emit("two", item)
@@ -297,7 +308,7 @@ async def test_trace_id_follows_the_event_chain() -> None:
     async def second(item: Item, ctx: Context) -> None:
         await ctx.state.set("seen", str(item.n), ctx.trace_id)
 
-    async with FlowTester([first, second]) as flow:
+    async with FlowTester([first, second], **backend) as flow:
         await flow.emit("one", {"n": 1}, trace_id="abc")
         await flow.drain()
         assert [e.trace_id for e in flow.emitted("two")] == ["abc"]

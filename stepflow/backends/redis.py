@@ -1,0 +1,516 @@
+"""The Redis Streams backend: a bus, dead letters and state shared by many processes.
+
+Layout, under a namespace prefix (`redis_namespace`, so projects can share one Redis):
+
+- `{ns}:stream:{topic}`: one stream per topic; one consumer group per subscribing step;
+  one consumer per process and subscription. Entries hold the encoded event (`e`) and,
+  for replays and retries meant for one step only, that step (`o`).
+- `{ns}:delayed`: retries waiting for their time, a sorted set scored by due time; a Lua
+  script moves due ones back onto their stream atomically.
+- `{ns}:dlq`: dead letters, a stream.
+- `{ns}:state:{group}`: state, one hash per group.
+- `{ns}:once:{key}`: locks that let exactly one process run a cron firing.
+
+Delivery is at least once: an entry is acknowledged (XACK) after its handler succeeds,
+re-added with a delay when it fails, or moved to the dead-letter stream; entries a dead
+consumer left pending longer than `visibility_timeout` are claimed (XAUTOCLAIM) by
+another, with their delivery count carried into `attempt`. Streams are trimmed by MINID
+to the oldest entry some group still needs, so nothing unread or unacknowledged is cut.
+Publishing waits while a subscriber group lags more than `queue_size` entries behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic_core import to_json
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from ..config import Settings
+from ..deadletters import DeadLetter
+from ..events import Delivery, Event, Subscription
+from ..state import to_json_value
+
+log = logging.getLogger("stepflow.redis")
+
+_MOVE_DUE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for _, member in ipairs(due) do
+    local item = cjson.decode(member)
+    if item.o then
+        redis.call('XADD', item.s, '*', 'e', item.e, 'o', item.o)
+    else
+        redis.call('XADD', item.s, '*', 'e', item.e)
+    end
+    redis.call('ZREM', KEYS[1], member)
+end
+return #due
+"""
+
+
+def encode_event(event: Event) -> bytes:
+    return to_json(
+        {
+            "id": event.id,
+            "topic": event.topic,
+            "data": event.data,
+            "trace_id": event.trace_id,
+            "attempt": event.attempt,
+            "emitted_at": event.emitted_at,
+        }
+    )
+
+
+def decode_event(raw: bytes | str) -> Event:
+    item = json.loads(raw)
+    return Event(
+        topic=item["topic"],
+        data=item["data"],
+        trace_id=item["trace_id"],
+        id=item["id"],
+        attempt=int(item["attempt"]),
+        emitted_at=float(item["emitted_at"]),
+    )
+
+
+def client_for(url: str) -> Redis:
+    return Redis.from_url(url, decode_responses=False, health_check_interval=30)
+
+
+@dataclass
+class _Consumer:
+    """This process's consumer of one subscription."""
+
+    subscription: Subscription
+    stream: str
+    limit: int
+    buffer: asyncio.Queue[Delivery] = field(default_factory=asyncio.Queue)
+    outstanding: int = 0
+    room: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+class RedisBus:
+    drain_on_stop = False  # what this process leaves pending, other consumers claim
+
+    def __init__(
+        self,
+        client: Redis,
+        namespace: str = "stepflow",
+        *,
+        queue_size: int = 1_000,
+        visibility_timeout: float = 60.0,
+        concurrency: dict[str, int] | None = None,
+        default_concurrency: int = 8,
+    ) -> None:
+        self.client = client
+        self.ns = namespace
+        self.queue_size = queue_size
+        self.visibility_timeout = visibility_timeout
+        self._concurrency = concurrency or {}
+        self._default_concurrency = default_concurrency
+        self.consumer_name = f"{socket.gethostname()}-{os.getpid()}-{os.urandom(3).hex()}"
+        self.dead_letters = RedisDeadLetters(client, namespace)
+        self._delayed = f"{namespace}:delayed"
+        self._consumers: dict[Subscription, _Consumer] = {}
+        self._groups: dict[str, list[str]] = {}
+        self._lag: dict[str, tuple[float, int]] = {}
+        self._background: list[asyncio.Task[None]] = []
+        self._move_due = client.register_script(_MOVE_DUE)
+        # Loops stop at this, between short blocking reads: cancelling a blocking
+        # XREADGROUP inside redis-py can leave the task stuck while it disconnects.
+        self._stopping = asyncio.Event()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, concurrency: dict[str, int] | None = None
+    ) -> RedisBus:
+        return cls(
+            client_for(settings.bus),
+            settings.redis_namespace,
+            queue_size=settings.queue_size,
+            visibility_timeout=settings.redis_visibility_timeout,
+            concurrency=concurrency,
+            default_concurrency=settings.default_concurrency,
+        )
+
+    def stream(self, topic: str) -> str:
+        return f"{self.ns}:stream:{topic}"
+
+    async def start(self, subscriptions: Sequence[Subscription]) -> None:
+        for sub in subscriptions:
+            stream = self.stream(sub.topic)
+            with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
+                await self.client.xgroup_create(stream, sub.step, id="0", mkstream=True)
+            self._groups.setdefault(sub.topic, []).append(sub.step)
+            limit = self._concurrency.get(sub.step, self._default_concurrency)
+            self._consumers[sub] = _Consumer(sub, stream, limit)
+        self._background.append(asyncio.create_task(self._move_due_loop(), name="redis:delayed"))
+        self._background.append(asyncio.create_task(self._trim_loop(), name="redis:trim"))
+
+    async def publish(self, event: Event, *, only_step: str | None = None) -> None:
+        if event.topic not in self._groups:
+            return
+        await self._wait_for_room(event.topic)
+        fields: dict[str | bytes, bytes | str] = {"e": encode_event(event)}
+        if only_step is not None:
+            fields["o"] = only_step
+        await self.client.xadd(self.stream(event.topic), fields)  # type: ignore[arg-type]
+
+    async def receive(self, subscription: Subscription) -> Delivery:
+        consumer = self._consumers[subscription]
+        if not consumer.tasks:
+            consumer.room.set()
+            consumer.tasks = [
+                asyncio.create_task(self._fetch_loop(consumer), name=f"redis:fetch:{subscription}"),
+                asyncio.create_task(self._claim_loop(consumer), name=f"redis:claim:{subscription}"),
+            ]
+        return await consumer.buffer.get()
+
+    async def ack(self, delivery: Delivery) -> None:
+        sub = delivery.subscription
+        await self.client.xack(self.stream(sub.topic), sub.step, delivery.token)
+        self._settled(sub)
+
+    async def nack(self, delivery: Delivery, delay: float) -> None:
+        sub = delivery.subscription
+        event = delivery.event
+        again = Event(
+            event.topic, event.data, event.trace_id, event.id, event.attempt + 1, event.emitted_at
+        )
+        member = json.dumps(
+            {
+                "s": self.stream(sub.topic),
+                "o": sub.step,
+                "e": encode_event(again).decode(),
+                "n": os.urandom(4).hex(),
+            }
+        )
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.zadd(self._delayed, {member: time.time() + max(0.0, delay)})
+            pipe.xack(self.stream(sub.topic), sub.step, delivery.token)
+            await pipe.execute()
+        self._settled(sub)
+
+    async def dead_letter(self, delivery: Delivery, error: str) -> None:
+        sub = delivery.subscription
+        async with self.client.pipeline(transaction=True) as pipe:
+            self.dead_letters.add_to(pipe, delivery.event, sub.step, error)
+            pipe.xack(self.stream(sub.topic), sub.step, delivery.token)
+            await pipe.execute()
+        self._settled(sub)
+
+    async def wait_idle(self) -> None:
+        while not await self._idle():  # noqa: ASYNC110 - the state to watch is in Redis
+            await asyncio.sleep(0.02)
+
+    def depth(self, subscription: Subscription) -> int:
+        consumer = self._consumers.get(subscription)
+        local = consumer.buffer.qsize() if consumer else 0
+        return local + self._lag.get(subscription.topic, (0.0, 0))[1]
+
+    async def acquire_once(self, key: str, ttl: float) -> bool:
+        """True for exactly one caller of `key` among all processes, for `ttl` seconds."""
+        return bool(
+            await self.client.set(
+                f"{self.ns}:once:{key}", self.consumer_name, nx=True, ex=max(1, int(ttl))
+            )
+        )
+
+    async def aclose(self) -> None:
+        self._stopping.set()
+        for consumer in self._consumers.values():
+            consumer.room.set()
+        tasks = self._background + [t for c in self._consumers.values() for t in c.tasks]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=5)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self.client.aclose()
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep `seconds`, or less if the bus is closing."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _settled(self, sub: Subscription) -> None:
+        consumer = self._consumers[sub]
+        consumer.outstanding -= 1
+        consumer.room.set()
+
+    async def _fetch_loop(self, consumer: _Consumer) -> None:
+        sub = consumer.subscription
+        while not self._stopping.is_set():
+            room = consumer.limit - consumer.outstanding
+            if room <= 0:
+                consumer.room.clear()
+                await consumer.room.wait()
+                continue
+            try:
+                reply: Any = await self.client.xreadgroup(
+                    sub.step, self.consumer_name, {consumer.stream: ">"}, count=room, block=250
+                )
+            except (ConnectionError, OSError, ResponseError) as exc:
+                log.warning("redis read failed; retrying", extra={"error": str(exc)})
+                await self._pause(0.5)
+                continue
+            for _, entries in reply or ():
+                await self._deliver(consumer, entries, redelivered=False)
+
+    async def _claim_loop(self, consumer: _Consumer) -> None:
+        sub = consumer.subscription
+        idle_ms = int(self.visibility_timeout * 1_000)
+        interval = max(0.2, self.visibility_timeout / 4)
+        while not self._stopping.is_set():
+            await self._pause(interval)
+            room = consumer.limit - consumer.outstanding
+            if room <= 0:
+                continue
+            try:
+                reply = await self.client.xautoclaim(
+                    consumer.stream, sub.step, self.consumer_name, idle_ms, "0-0", count=room
+                )
+            except (ConnectionError, OSError, ResponseError) as exc:
+                log.warning("redis claim failed; retrying", extra={"error": str(exc)})
+                continue
+            entries = [entry for entry in reply[1] if entry and entry[1]]
+            if entries:
+                log.warning(
+                    "claimed events a consumer left pending",
+                    extra={"count": len(entries), "step": sub.step},
+                )
+                await self._deliver(consumer, entries, redelivered=True)
+
+    async def _deliver(self, consumer: _Consumer, entries: Any, *, redelivered: bool) -> None:
+        sub = consumer.subscription
+        for entry_id, fields in entries:
+            only = fields.get(b"o")
+            if only is not None and only.decode() != sub.step:
+                await self.client.xack(consumer.stream, sub.step, entry_id)
+                continue
+            event = decode_event(fields[b"e"])
+            if redelivered:
+                event.attempt += await self._times_delivered(consumer, entry_id) - 1
+            consumer.outstanding += 1
+            consumer.buffer.put_nowait(Delivery(event, sub, entry_id))
+
+    async def _times_delivered(self, consumer: _Consumer, entry_id: bytes) -> int:
+        sub = consumer.subscription
+        info = await self.client.xpending_range(consumer.stream, sub.step, entry_id, entry_id, 1)
+        return int(info[0]["times_delivered"]) if info else 1
+
+    async def _group_info(self, topic: str) -> list[dict[str, Any]]:
+        try:
+            groups: list[dict[str, Any]] = await self.client.xinfo_groups(self.stream(topic))
+        except ResponseError:
+            return []
+        mine = set(self._groups.get(topic, []))
+        return [g for g in groups if _text(g["name"]) in mine]
+
+    async def _lag_of(self, topic: str) -> int:
+        groups = await self._group_info(topic)
+        lags = [int(g["lag"]) if g.get("lag") is not None else self.queue_size for g in groups]
+        return max(lags, default=0)
+
+    async def _wait_for_room(self, topic: str) -> None:
+        checked, lag = self._lag.get(topic, (0.0, 0))
+        now = time.monotonic()
+        if now - checked < 0.05 and lag < self.queue_size:
+            self._lag[topic] = (checked, lag + 1)
+            return
+        while True:
+            lag = await self._lag_of(topic)
+            self._lag[topic] = (time.monotonic(), lag)
+            if lag < self.queue_size:
+                return
+            await asyncio.sleep(0.01)
+
+    async def _idle(self) -> bool:
+        """Nothing delayed, unread, or pending, read in one MULTI so that it is a snapshot:
+        each move (nack, the due-mover, XREADGROUP, XACK) is atomic, so an unfinished
+        event is always in exactly one of those places."""
+        if any(c.outstanding or c.buffer.qsize() for c in self._consumers.values()):
+            return False
+        topics = list(self._groups)
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.zcard(self._delayed)
+            for topic in topics:
+                pipe.xinfo_groups(self.stream(topic))
+                pipe.xinfo_stream(self.stream(topic))
+            replies = await pipe.execute()
+        if int(replies[0]):
+            return False
+        for index, topic in enumerate(topics):
+            groups, stream = replies[1 + 2 * index], replies[2 + 2 * index]
+            mine = set(self._groups[topic])
+            for group in groups:
+                if _text(group["name"]) not in mine:
+                    continue
+                if int(group["pending"]):
+                    return False
+                lag = group.get("lag")
+                if lag is None:
+                    unread = group["last-delivered-id"] != stream["last-generated-id"]
+                else:
+                    unread = int(lag) > 0
+                if unread:
+                    return False
+        return True
+
+    async def _move_due_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                moved = await self._move_due(keys=[self._delayed], args=[time.time(), 200])
+            except (ConnectionError, OSError, ResponseError) as exc:
+                log.warning("redis retry mover failed", extra={"error": str(exc)})
+                moved = 0
+            if not moved:
+                await self._pause(0.02)
+
+    async def _trim_loop(self) -> None:
+        """Trim each stream to the oldest entry any of its groups still needs."""
+        while not self._stopping.is_set():
+            await self._pause(2.0)
+            for topic in list(self._groups):
+                with contextlib.suppress(ConnectionError, OSError, ResponseError):
+                    await self._trim(topic)
+
+    async def _trim(self, topic: str) -> None:
+        stream = self.stream(topic)
+        groups = await self.client.xinfo_groups(stream)
+        needed: list[tuple[int, int]] = []
+        for group in groups:
+            pending = await self.client.xpending(stream, group["name"])
+            oldest = pending.get("min") if pending and pending.get("pending") else None
+            if oldest is not None:
+                needed.append(_id(oldest))
+            else:
+                ms, seq = _id(group["last-delivered-id"])
+                needed.append((ms, seq + 1))
+        if needed:
+            ms, seq = min(needed)
+            await self.client.xtrim(stream, minid=f"{ms}-{seq}", approximate=False)
+
+
+class RedisDeadLetters:
+    def __init__(self, client: Redis, namespace: str) -> None:
+        self.client = client
+        self.key = f"{namespace}:dlq"
+
+    def add_to(self, pipe: Any, event: Event, step: str, error: str) -> None:
+        pipe.xadd(self.key, _letter_fields(event, step, error))
+
+    async def add(self, event: Event, step: str, error: str) -> DeadLetter:
+        fields = _letter_fields(event, step, error)
+        entry_id = await self.client.xadd(self.key, fields)  # type: ignore[arg-type]
+        return _letter(entry_id, {k.encode(): v for k, v in fields.items()})
+
+    async def list(self, limit: int = 100) -> Sequence[DeadLetter]:
+        entries: Any = await self.client.xrange(self.key, count=limit)
+        return [_letter(entry_id, fields) for entry_id, fields in entries]
+
+    async def take(self, ids: Sequence[str] | None = None) -> Sequence[DeadLetter]:
+        entries: Any = []
+        if ids is None:
+            entries = await self.client.xrange(self.key)
+        else:
+            for entry_id in ids:
+                try:
+                    entries += await self.client.xrange(self.key, entry_id, entry_id)
+                except ResponseError:
+                    continue
+        letters = [_letter(entry_id, fields) for entry_id, fields in entries]
+        if entries:
+            await self.client.xdel(self.key, *[entry_id for entry_id, _ in entries])
+        return letters
+
+    async def count(self) -> int:
+        return int(await self.client.xlen(self.key))
+
+    async def aclose(self) -> None:
+        return None
+
+
+class RedisState:
+    """State as one hash per group, shared by every process on the same Redis."""
+
+    def __init__(self, client: Redis, namespace: str) -> None:
+        self.client = client
+        self.ns = namespace
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RedisState:
+        return cls(client_for(settings.bus), settings.redis_namespace)
+
+    def _key(self, group: str) -> str:
+        return f"{self.ns}:state:{group}"
+
+    async def get(self, group: str, key: str) -> Any | None:
+        raw = await self.client.hget(self._key(group), key)
+        return None if raw is None else json.loads(raw)
+
+    async def set(self, group: str, key: str, value: Any) -> None:
+        await self.client.hset(self._key(group), key, json.dumps(to_json_value(value)))
+
+    async def delete(self, group: str, key: str) -> None:
+        await self.client.hdel(self._key(group), key)
+
+    async def get_group(self, group: str) -> dict[str, Any]:
+        raw = await self.client.hgetall(self._key(group))
+        return {_text(k): json.loads(v) for k, v in sorted(raw.items())}
+
+    async def clear(self, group: str) -> None:
+        await self.client.delete(self._key(group))
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def _letter_fields(event: Event, step: str, error: str) -> dict[str, str]:
+    return {
+        "event_id": event.id,
+        "topic": event.topic,
+        "step": step,
+        "data": to_json(event.data).decode(),
+        "error": error,
+        "attempts": str(event.attempt),
+        "trace_id": event.trace_id,
+        "failed_at": repr(time.time()),
+    }
+
+
+def _letter(entry_id: bytes | str, fields: dict[bytes, Any]) -> DeadLetter:
+    value = {_text(k): _text(v) for k, v in fields.items()}
+    return DeadLetter(
+        id=_text(entry_id),
+        event_id=value["event_id"],
+        topic=value["topic"],
+        step=value["step"],
+        data=json.loads(value["data"]),
+        error=value["error"],
+        attempts=int(value["attempts"]),
+        trace_id=value["trace_id"],
+        failed_at=float(value["failed_at"]),
+    )
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _id(value: bytes | str) -> tuple[int, int]:
+    ms, _, seq = _text(value).partition("-")
+    return int(ms), int(seq or 0)
