@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator, with_config
+from typing_extensions import TypedDict
 
 UnitType = Literal[
     "percentage",
@@ -97,18 +97,14 @@ ShortText = Annotated[str, Field(max_length=2_000)]
 Name = Annotated[str, Field(min_length=1, max_length=500)]
 
 
-class SampleValue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@with_config(ConfigDict(extra="forbid"))
+class SampleValue(TypedDict):
+    """One dated value. A TypedDict, not a model: a request holds thousands of these, and
+    validating them into dicts is about twice as fast as building model instances."""
 
     date: Annotated[str, Field(min_length=1, max_length=40)]
-    value: float
-
-    @field_validator("value")
-    @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ValueError("value must be a finite number")
-        return value
+    # NaN and ±Infinity are refused in pydantic-core, not by a Python validator per value.
+    value: Annotated[float, Field(allow_inf_nan=False)]
 
 
 class IndicatorInput(BaseModel):

@@ -1,0 +1,49 @@
+"""Classify an indicator with its provider; a final provider failure is recorded, not lost."""
+
+from __future__ import annotations
+
+from stepflow import Context, event_step
+from steps.classify.flow import CLASSIFY, PERSIST, flow_settings, provider_of
+from steps.classify.models import ClassifiedIndicator, NormalizedIndicator
+from steps.classify.providers import ProviderError, ProviderName
+from steps.classify.settings import startup_settings
+
+RETRIES = 2
+
+
+@event_step(
+    name="ClassifyIndicator",
+    subscribes=[CLASSIFY],
+    input=NormalizedIndicator,
+    emits=[PERSIST],
+    flows=["classify"],
+    # The provider caps LLM calls itself (llm_concurrency); this only bounds handlers.
+    concurrency=startup_settings().classify_concurrency,
+    retries=RETRIES,
+)
+async def classify(item: NormalizedIndicator, ctx: Context) -> None:
+    name: ProviderName = item.provider or flow_settings(ctx).llm_provider  # type: ignore[assignment]
+    attempt = ctx.event.attempt if ctx.event else 1
+    try:
+        classification = await provider_of(ctx, name).classify(item.indicator, item.units)
+    except ProviderError as exc:
+        # The provider already retried what can be retried: record the reason.
+        ctx.logger.warning("classification failed", extra={"error": str(exc)})
+        result = ClassifiedIndicator(
+            indicator_id=item.indicator.indicator_id, units=item.units, error=str(exc),
+            attempts=attempt,
+        )  # fmt: skip
+    except Exception as exc:
+        if attempt <= RETRIES:
+            raise  # the runtime retries with back-off
+        ctx.logger.exception("classification failed on the last attempt")
+        result = ClassifiedIndicator(
+            indicator_id=item.indicator.indicator_id, units=item.units,
+            error=f"{type(exc).__name__}: {exc}", attempts=attempt,
+        )  # fmt: skip
+    else:
+        result = ClassifiedIndicator(
+            indicator_id=item.indicator.indicator_id, units=item.units,
+            classification=classification, attempts=attempt,
+        )  # fmt: skip
+    await ctx.emit(PERSIST, result)
