@@ -144,8 +144,9 @@ class LiveServer:
 class ServerProcess:
     """`stepflow start` for a project in a subprocess, on a free loopback port.
 
-    `env` adds to the environment (for example `STEPFLOW_DATABASE`). `stop()` sends
-    SIGINT and waits; `kill()` sends SIGKILL, as a crash would."""
+    `env` adds to the environment (for example `STEPFLOW_DATABASE`). `start()` waits until
+    `/health` answers, unless `http` is False (a `--role worker` process serves no HTTP).
+    `stop()` sends SIGINT and waits; `kill()` sends SIGKILL, as a crash would."""
 
     def __init__(
         self,
@@ -155,8 +156,10 @@ class ServerProcess:
         env: dict[str, str] | None = None,
         args: Sequence[str] = (),
         log: Path | None = None,
+        http: bool = True,
     ) -> None:
         self.project = Path(project)
+        self.http = http
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "STEPFLOW_LOG_LEVEL": "WARNING", **(env or {})}
@@ -167,8 +170,17 @@ class ServerProcess:
     def start(self, timeout: float = 30.0) -> ServerProcess:
         command = [sys.executable, "-m", "stepflow", "start", "--project", str(self.project)]
         command += ["--host", "127.0.0.1", "--port", str(self.port), *self.args]
-        output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(command, env=self.env, stdout=output, stderr=output)
+        if self.log is None:
+            self.process = subprocess.Popen(
+                command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        else:
+            with open(self.log, "ab") as output:  # the child keeps its own descriptor
+                self.process = subprocess.Popen(
+                    command, env=self.env, stdout=output, stderr=subprocess.STDOUT
+                )
+        if not self.http:
+            return self
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -3,13 +3,17 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from steps.classify.feeder import sample_indicators
+from steps.classify.source import seed_database
+
 # CI (.ci/run) points this at a Redis it found or started; tests that need Redis fail,
 # not skip, when none answers.
-REDIS_URL = os.environ.get("STEPFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
@@ -40,3 +44,15 @@ def backend(request: pytest.FixtureRequest) -> dict[str, Any]:
         return {}
     namespace = request.getfixturevalue("redis_namespace")
     return {"bus": REDIS_URL, "redis_namespace": namespace, "redis_visibility_timeout": 5.0}
+
+
+@pytest.fixture(scope="session")
+def source_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("source") / "source.db"
+    seed_database(path, count=3_000, seed=7)
+    return path
+
+
+@pytest.fixture(scope="session")
+def indicators(source_db: Path) -> list[dict[str, Any]]:
+    return sample_indicators(source_db, 1_000, seed=1)

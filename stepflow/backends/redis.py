@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic_core import to_json
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ResponseError
 
 from ..config import Settings
@@ -83,8 +83,13 @@ def decode_event(raw: bytes | str) -> Event:
     )
 
 
-def client_for(url: str) -> Redis:
-    return Redis.from_url(url, decode_responses=False, health_check_interval=30)
+def client_for(url: str, max_connections: int = 64) -> Redis:
+    """A client whose pool makes callers wait for a free connection rather than fail:
+    parallel emits (emit_many) can ask for more connections at once than we want open."""
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=30, health_check_interval=30
+    )
+    return Redis.from_pool(pool)
 
 
 @dataclass
@@ -125,6 +130,7 @@ class RedisBus:
         self._consumers: dict[Subscription, _Consumer] = {}
         self._groups: dict[str, list[str]] = {}
         self._lag: dict[str, tuple[float, int]] = {}
+        self._lag_refresh: dict[str, asyncio.Future[int]] = {}
         self._background: list[asyncio.Task[None]] = []
         self._move_due = client.register_script(_MOVE_DUE)
         # Loops stop at this, between short blocking reads: cancelling a blocking
@@ -332,11 +338,24 @@ class RedisBus:
             self._lag[topic] = (checked, lag + 1)
             return
         while True:
-            lag = await self._lag_of(topic)
-            self._lag[topic] = (time.monotonic(), lag)
+            lag = await self._refresh_lag(topic)
             if lag < self.queue_size:
                 return
             await asyncio.sleep(0.01)
+
+    async def _refresh_lag(self, topic: str) -> int:
+        """The topic's lag, read once for all publishers waiting on it at the time."""
+        pending = self._lag_refresh.get(topic)
+        if pending is None:
+            pending = asyncio.ensure_future(self._lag_of(topic))
+            self._lag_refresh[topic] = pending
+            try:
+                lag = await pending
+            finally:
+                del self._lag_refresh[topic]
+            self._lag[topic] = (time.monotonic(), lag)
+            return lag
+        return await asyncio.shield(pending)
 
     async def _idle(self) -> bool:
         """Nothing delayed, unread, or pending, read in one MULTI so that it is a snapshot:
