@@ -270,6 +270,63 @@ def bench_memory(quick: bool) -> dict[str, Any]:
     }
 
 
+def _redis_url() -> str:
+    return os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_run(items: list[dict[str, Any]], workers: int) -> float:
+    """indicators/s through one API process and `workers` worker processes on Redis."""
+    import redis
+
+    namespace = f"bench-{os.urandom(4).hex()}"
+    env = {"STEPFLOW_BUS": _redis_url(), "STEPFLOW_REDIS_NAMESPACE": namespace}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            api = _server(workdir, env, ("--role", "api"))
+            processes = [
+                ServerProcess(
+                    ROOT,
+                    env={**api.env, "STEPFLOW_DATABASE": str(workdir / "bench.db")},
+                    args=("--role", "worker"),
+                    http=False,
+                    log=workdir / f"worker{n}.log",
+                )
+                for n in range(workers)
+            ]
+            with api:
+                for process in processes:
+                    process.start()
+                try:
+                    outcome = asyncio.run(_feed(api.url, items, in_flight=8))
+                finally:
+                    for process in processes:
+                        process.stop()
+            if outcome.classified != len(items):
+                raise RuntimeError(f"redis run classified {outcome.classified} of {len(items)}")
+            return float(outcome.rate)
+    finally:
+        client = redis.Redis.from_url(_redis_url())
+        keys = list(client.scan_iter(f"{namespace}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+def bench_redis(quick: bool) -> dict[str, Any]:
+    count = 1_000 if quick else 5_000
+    items = sample_indicators(_source(quick), count, seed=4)
+    one = _redis_run(items, 1)
+    two = _redis_run(items, 2)
+    return {
+        "indicators": count,
+        "one_worker_per_s": round(one),
+        "two_workers_per_s": round(two),
+        "ratio_two_to_one": round(two / one, 3),
+        "note": "API, workers, Redis and the feeder share this machine's cores",
+    }
+
+
 def _wait_http(url: str, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -286,6 +343,7 @@ SECTIONS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "e2e": bench_e2e,
     "llm_bound": bench_llm_bound,
     "memory": bench_memory,
+    "redis": bench_redis,
 }
 
 

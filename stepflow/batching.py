@@ -4,7 +4,9 @@
     await batcher.submit(row)   # returns once the batch holding `row` was flushed
 
 A batch is flushed when it reaches `max_size`, or `max_delay` seconds after its first
-item. If the flush raises, every caller of that batch gets the exception."""
+item; with `max_delay=0`, on the event loop's next turn, so it holds what concurrent
+callers submitted meanwhile and a lone caller hardly waits. If the flush raises, every
+caller of that batch gets the exception."""
 
 from __future__ import annotations
 
@@ -30,14 +32,17 @@ class Batcher(Generic[T]):
         self._max_delay = max_delay
         self._items: list[T] = []
         self._done: asyncio.Future[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.TimerHandle | asyncio.Handle | None = None
         self._flushing: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: T) -> None:
         loop = asyncio.get_running_loop()
         if self._done is None:
             self._done = loop.create_future()
-            self._timer = loop.call_later(self._max_delay, self._cut)
+            if self._max_delay > 0:
+                self._timer = loop.call_later(self._max_delay, self._cut)
+            else:
+                self._timer = loop.call_soon(self._cut)
         done = self._done
         self._items.append(item)
         if len(self._items) >= self._max_size:

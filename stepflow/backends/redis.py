@@ -36,6 +36,7 @@ from pydantic_core import to_json
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ResponseError
 
+from ..batching import Batcher
 from ..config import Settings
 from ..deadletters import DeadLetter
 from ..events import Delivery, Event, Subscription
@@ -136,6 +137,14 @@ class RedisBus:
         # Loops stop at this, between short blocking reads: cancelling a blocking
         # XREADGROUP inside redis-py can leave the task stuck while it disconnects.
         self._stopping = asyncio.Event()
+        # XADDs and XACKs of concurrent handlers go out as one pipeline per batch; each
+        # caller still returns only once its own command was executed.
+        self._adds: Batcher[tuple[str, dict[str, bytes | str]]] = Batcher(
+            self._flush_adds, max_size=256, max_delay=0
+        )
+        self._acks: Batcher[tuple[str, str, bytes]] = Batcher(
+            self._flush_acks, max_size=256, max_delay=0
+        )
 
     @classmethod
     def from_settings(
@@ -168,10 +177,10 @@ class RedisBus:
         if event.topic not in self._groups:
             return
         await self._wait_for_room(event.topic)
-        fields: dict[str | bytes, bytes | str] = {"e": encode_event(event)}
+        fields: dict[str, bytes | str] = {"e": encode_event(event)}
         if only_step is not None:
             fields["o"] = only_step
-        await self.client.xadd(self.stream(event.topic), fields)  # type: ignore[arg-type]
+        await self._adds.submit((self.stream(event.topic), fields))
 
     async def receive(self, subscription: Subscription) -> Delivery:
         consumer = self._consumers[subscription]
@@ -185,8 +194,23 @@ class RedisBus:
 
     async def ack(self, delivery: Delivery) -> None:
         sub = delivery.subscription
-        await self.client.xack(self.stream(sub.topic), sub.step, delivery.token)
+        await self._acks.submit((self.stream(sub.topic), sub.step, delivery.token))
         self._settled(sub)
+
+    async def _flush_adds(self, items: list[tuple[str, dict[str, bytes | str]]]) -> None:
+        async with self.client.pipeline(transaction=False) as pipe:
+            for stream, fields in items:
+                pipe.xadd(stream, fields)  # type: ignore[arg-type]
+            await pipe.execute()
+
+    async def _flush_acks(self, items: list[tuple[str, str, bytes]]) -> None:
+        ids: dict[tuple[str, str], list[bytes]] = {}
+        for stream, group, token in items:
+            ids.setdefault((stream, group), []).append(token)
+        async with self.client.pipeline(transaction=False) as pipe:
+            for (stream, group), tokens in ids.items():
+                pipe.xack(stream, group, *tokens)
+            await pipe.execute()
 
     async def nack(self, delivery: Delivery, delay: float) -> None:
         sub = delivery.subscription
@@ -237,6 +261,8 @@ class RedisBus:
         self._stopping.set()
         for consumer in self._consumers.values():
             consumer.room.set()
+        await self._adds.aclose()
+        await self._acks.aclose()
         tasks = self._background + [t for c in self._consumers.values() for t in c.tasks]
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=5)
