@@ -14,6 +14,7 @@ from .errors import (
     UndeclaredEmitError,
 )
 from .events import Event
+from .http import HttpError
 from .runtime import Runtime
 from .steps import ApiRequest, ApiResponse, StepSpec, api_step, cron_step, event_step
 
@@ -25,6 +26,7 @@ __all__ = [
     "DeadLetter",
     "DiscoveryError",
     "Event",
+    "HttpError",
     "NonRetriableError",
     "Problem",
     "Registry",
