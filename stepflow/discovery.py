@@ -22,7 +22,7 @@ from .events import Subscription
 from .steps import StepSpec, step_of
 
 STEP_FILE_GLOB = "*_step.py"
-_PARAM = re.compile(r"\{[^}/]*\}")
+_PARAM = re.compile(r"\{[^}/]*\}")  # with or without a convertor: {id}, {id:path}
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,7 @@ def build_app(runtime: Runtime, *, internal: bool = True) -> Starlette:
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # a 307 to another path would name another resource
     app.state.runtime = runtime
     app.state.max_body_bytes = settings.max_body_bytes
     return app

@@ -10,7 +10,7 @@ from pydantic.json_schema import models_json_schema
 
 from .discovery import Registry
 
-_PARAM = re.compile(r"\{([^}/]+)\}")
+_PARAM = re.compile(r"\{([^}:/]+)(?::[^}/]+)?\}")
 _REF = "#/components/schemas/{model}"
 
 _VALIDATION_ERROR: dict[str, Any] = {
@@ -76,7 +76,7 @@ def openapi_document(
                 "required": True,
                 "content": {"application/json": {"schema": refs[(step.body, "validation")]}},
             }
-        paths.setdefault(step.path, {})[step.method.lower()] = operation
+        paths.setdefault(openapi_path(step.path), {})[step.method.lower()] = operation
     paths["/health"] = {
         "get": {
             "operationId": "health",
@@ -90,6 +90,11 @@ def openapi_document(
         "paths": paths,
         "components": {"schemas": schemas},
     }
+
+
+def openapi_path(path: str) -> str:
+    """`/items/{id:path}` as OpenAPI writes it: `/items/{id}`."""
+    return _PARAM.sub(r"{\1}", path)
 
 
 def _responses(model: type[BaseModel] | None, refs: dict[Any, Any]) -> dict[str, Any]:

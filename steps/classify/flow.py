@@ -18,6 +18,7 @@ PERSIST = "indicator.persist"
 class NormalizeRequest(BaseModel):
     indicator: IndicatorInput
     provider: ProviderName
+    batch_id: str | None = None
 
 
 def flow_settings(ctx: Context) -> ClassifySettings:

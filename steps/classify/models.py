@@ -172,6 +172,8 @@ class NormalizedIndicator(BaseModel):
     indicator: IndicatorInput
     units: NormalizedUnits
     provider: str | None = None
+    batch_id: str | None = None
+    """The batch (trace id) that recorded the indicator pending."""
 
 
 class ClassifiedIndicator(BaseModel):
@@ -182,3 +184,6 @@ class ClassifiedIndicator(BaseModel):
     classification: Classification | None = None
     error: str | None = None
     attempts: int = 1
+    batch_id: str | None = None
+    """Only the row still belonging to this batch is updated: a stale result of an
+    earlier submission never overwrites a re-submitted indicator."""

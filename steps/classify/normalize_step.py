@@ -20,5 +20,10 @@ async def normalize(request: NormalizeRequest, ctx: Context) -> None:
     units = normalize_units(request.indicator.units)
     await ctx.emit(
         CLASSIFY,
-        NormalizedIndicator(indicator=request.indicator, units=units, provider=request.provider),
+        NormalizedIndicator(
+            indicator=request.indicator,
+            units=units,
+            provider=request.provider,
+            batch_id=request.batch_id,
+        ),
     )

@@ -25,7 +25,7 @@ async def get_batch(req: ApiRequest[None], ctx: Context) -> ApiResponse:
 @api_step(
     name="GetIndicator",
     method="GET",
-    path="/classify/indicators/{indicator_id}",
+    path="/classify/indicators/{indicator_id:path}",  # ids may hold "/"
     flows=["classify"],
     description="Status, normalized units, classification and error of one indicator.",
 )

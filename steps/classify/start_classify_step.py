@@ -51,7 +51,11 @@ async def start_classify(req: ApiRequest[ClassifyRequest], ctx: Context) -> ApiR
     indicators = req.body.indicators
     await store_of(ctx).record_pending(ctx.trace_id, indicators, provider)
     await ctx.emit_many(
-        NORMALIZE, [NormalizeRequest(indicator=item, provider=provider) for item in indicators]
+        NORMALIZE,
+        [
+            NormalizeRequest(indicator=item, provider=provider, batch_id=ctx.trace_id)
+            for item in indicators
+        ],
     )
     ctx.logger.info("batch accepted", extra={"count": len(indicators), "provider": provider})
     return ApiResponse(status=202, body={"trace_id": ctx.trace_id, "count": len(indicators)})

@@ -78,7 +78,7 @@ UPDATE classifications SET
     heat_map_orientation = ?, time_basis = ?, reporting_frequency = ?,
     cumulative_pattern = ?, confidence = ?, reasoning = ?, provider = ?, model = ?,
     error = ?, attempts = ?, updated_at = ?, finished_at = ?
-WHERE indicator_id = ?
+WHERE indicator_id = ? AND (? IS NULL OR trace_id = ?)
 """
 
 CLASSIFICATION_FIELDS = (
@@ -235,13 +235,14 @@ class ClassifyStore:
 
     async def claim_stale_pending(
         self, older_than: float, limit: int = 10_000
-    ) -> list[tuple[IndicatorInput, str]]:
+    ) -> list[tuple[IndicatorInput, str, str]]:
         """Pending indicators not touched for `older_than` seconds, marked as touched now
-        (so one sweep re-emits them once), with the provider each was asked for."""
+        (so one sweep re-emits them once), with the provider each was asked for and the
+        batch that holds it."""
         now = time.time()
         async with self.db.transaction() as conn:
             async with conn.execute(
-                "SELECT indicator_id, input, requested_provider FROM classifications"
+                "SELECT indicator_id, input, requested_provider, trace_id FROM classifications"
                 " WHERE status = 'pending' AND updated_at <= ? ORDER BY updated_at LIMIT ?",
                 (now - older_than, limit),
             ) as cursor:
@@ -250,7 +251,7 @@ class ClassifyStore:
                 "UPDATE classifications SET updated_at = ? WHERE indicator_id = ?",
                 [(now, row[0]) for row in rows],
             )
-        return [(IndicatorInput.model_validate_json(row[1]), row[2]) for row in rows]
+        return [(IndicatorInput.model_validate_json(row[1]), row[2], row[3]) for row in rows]
 
     async def aclose(self) -> None:
         await self._results.aclose()
@@ -291,4 +292,6 @@ def _result_row(result: ClassifiedIndicator, now: float) -> tuple[Any, ...]:
         now,
         now,
         result.indicator_id,
+        result.batch_id,
+        result.batch_id,
     )

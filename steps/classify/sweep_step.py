@@ -20,5 +20,8 @@ async def sweep_pending(ctx: Context) -> None:
     ctx.logger.warning("re-emitting pending indicators", extra={"count": len(stale)})
     await ctx.emit_many(
         NORMALIZE,
-        [NormalizeRequest(indicator=item, provider=provider) for item, provider in stale],
+        [
+            NormalizeRequest(indicator=item, provider=provider, batch_id=batch)
+            for item, provider, batch in stale
+        ],
     )
