@@ -14,7 +14,7 @@ from steps.classify.units import normalize_units
     input=NormalizeRequest,
     emits=[CLASSIFY],
     flows=["classify"],
-    concurrency=4,
+    concurrency=32,
 )
 async def normalize(request: NormalizeRequest, ctx: Context) -> None:
     units = normalize_units(request.indicator.units)
