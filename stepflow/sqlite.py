@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,9 +15,15 @@ class Database:
     statements of concurrent tasks never interleave, and no read sees a write
     transaction half done."""
 
-    def __init__(self, path: Path | str, schema: str = "") -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        schema: str = "",
+        migrate: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+    ) -> None:
         self.path = str(path)
         self._schema = schema
+        self._migrate = migrate
         self._conn: aiosqlite.Connection | None = None
         self._opening = asyncio.Lock()
         self._turn = asyncio.Lock()
@@ -27,7 +33,10 @@ class Database:
             return self._conn
         async with self._opening:
             if self._conn is None:
-                self._conn = await open_database(self.path, self._schema)
+                conn = await open_database(self.path, self._schema)
+                if self._migrate is not None:
+                    await self._migrate(conn)
+                self._conn = conn
         return self._conn
 
     @asynccontextmanager

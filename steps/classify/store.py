@@ -6,6 +6,7 @@ never duplicates it); its status moves pending → classified or failed, with th
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS classifications (
     name TEXT NOT NULL,
     input TEXT NOT NULL,
     requested_provider TEXT NOT NULL,
+    owner TEXT NOT NULL DEFAULT '',
     status TEXT NOT NULL CHECK (status IN ('pending', 'classified', 'failed')),
     unit_type TEXT,
     scale TEXT,
@@ -58,11 +60,13 @@ CREATE INDEX IF NOT EXISTS classifications_pending ON classifications (status, u
 
 _PENDING = """
 INSERT INTO classifications
-    (indicator_id, trace_id, name, input, requested_provider, status, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
+    (indicator_id, trace_id, name, input, requested_provider, owner, status, created_at,
+     updated_at)
+VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
 ON CONFLICT (indicator_id) DO UPDATE SET
     trace_id = excluded.trace_id, name = excluded.name, input = excluded.input,
-    requested_provider = excluded.requested_provider, status = 'pending',
+    requested_provider = excluded.requested_provider, owner = excluded.owner,
+    status = 'pending',
     unit_type = NULL, scale = NULL, currency = NULL, is_currency = NULL, multiplier = NULL,
     units_confidence = NULL, family = NULL, indicator_type = NULL,
     temporal_aggregation = NULL, heat_map_orientation = NULL, time_basis = NULL,
@@ -97,10 +101,15 @@ CLASSIFICATION_FIELDS = (
 
 
 class ClassifyStore:
-    """One per runtime (see `ctx.resource`); results are written in batches."""
+    """One per runtime (see `ctx.resource`); results are written in batches.
+
+    Each store has an `owner` id, recorded on the rows it accepts: the sweep takes only
+    rows whose owner is another (so a crashed or earlier) process, never work that is
+    still queued here."""
 
     def __init__(self, path: Path | str, *, batch_size: int = 500, max_delay: float = 0.02) -> None:
-        self.db = Database(path, SCHEMA)
+        self.owner = os.urandom(8).hex()
+        self.db = Database(path, SCHEMA, migrate=_add_missing_columns)
         self._results: Batcher[ClassifiedIndicator] = Batcher(
             self._write_results, max_size=batch_size, max_delay=max_delay
         )
@@ -117,6 +126,7 @@ class ClassifyStore:
                 item.name,
                 item.model_dump_json(exclude_none=True),
                 provider,
+                self.owner,
                 now,
                 now,
             )
@@ -236,26 +246,35 @@ class ClassifyStore:
     async def claim_stale_pending(
         self, older_than: float, limit: int = 10_000
     ) -> list[tuple[IndicatorInput, str, str]]:
-        """Pending indicators not touched for `older_than` seconds, marked as touched now
-        (so one sweep re-emits them once), with the provider each was asked for and the
-        batch that holds it."""
+        """Pending indicators another process accepted and left for `older_than` seconds
+        (after a crash, say), claimed for this one so that one sweep re-emits them once;
+        with the provider each was asked for and the batch that holds it."""
         now = time.time()
         async with self.db.transaction() as conn:
             async with conn.execute(
                 "SELECT indicator_id, input, requested_provider, trace_id FROM classifications"
-                " WHERE status = 'pending' AND updated_at <= ? ORDER BY updated_at LIMIT ?",
-                (now - older_than, limit),
+                " WHERE status = 'pending' AND owner != ? AND updated_at <= ?"
+                " ORDER BY updated_at LIMIT ?",
+                (self.owner, now - older_than, limit),
             ) as cursor:
                 rows = list(await cursor.fetchall())
             await conn.executemany(
-                "UPDATE classifications SET updated_at = ? WHERE indicator_id = ?",
-                [(now, row[0]) for row in rows],
+                "UPDATE classifications SET owner = ?, updated_at = ? WHERE indicator_id = ?",
+                [(self.owner, now, row[0]) for row in rows],
             )
         return [(IndicatorInput.model_validate_json(row[1]), row[2], row[3]) for row in rows]
 
     async def aclose(self) -> None:
         await self._results.aclose()
         await self.db.aclose()
+
+
+async def _add_missing_columns(conn: Any) -> None:
+    """Databases made before a column existed get it (SQLite adds columns in place)."""
+    async with conn.execute("PRAGMA table_info(classifications)") as cursor:
+        columns = {row[1] for row in await cursor.fetchall()}
+    if "owner" not in columns:
+        await conn.execute("ALTER TABLE classifications ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
 
 
 def _counts(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
