@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from steps.classify.models import (
+    AGGREGATION_SHORTHAND,
     FAMILY_OF_TYPE,
     CumulativePattern,
     Family,
@@ -183,14 +184,6 @@ def _slugify(text: str) -> str:
 
 # --------------------------------------------------------------------------- labels
 
-_AGGREGATIONS: dict[str, TemporalAggregation] = {
-    "pit": "point-in-time",
-    "rate": "period-rate",
-    "cum": "period-cumulative",
-    "avg": "period-average",
-    "total": "period-total",
-    "na": "not-applicable",
-}
 _ORIENTATIONS: dict[str, HeatMapOrientation] = {
     "+": "higher-is-positive",
     "-": "lower-is-positive",
@@ -205,7 +198,7 @@ def _exp(
     pattern: CumulativePattern = "periodic",
 ) -> ExpectedClassification:
     """Expected labels; the family follows from the type, the time basis from the rest."""
-    agg = _AGGREGATIONS[aggregation]
+    agg = AGGREGATION_SHORTHAND[aggregation]
     basis: TimeBasis
     if pattern in ("ytd", "running_total"):
         basis = "cumulative"

@@ -24,24 +24,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from steps.classify.models import IndicatorInput
 from steps.classify.settings import PROJECT_ROOT
 from steps.classify.source import DEFAULT_DB, ensure_source_database
 
 DEFAULT_API = "http://127.0.0.1:3000"
-FIELDS = (
-    "indicator_id",
-    "name",
-    "units",
-    "description",
-    "periodicity",
-    "sample_values",
-    "source_name",
-    "country",
-    "category_group",
-    "topic",
-    "dataset",
-    "currency_code",
-)
+FIELDS = tuple(IndicatorInput.model_fields)  # the source table holds the same columns
 RETRY_STATUSES = {429, 502, 503, 504}
 
 

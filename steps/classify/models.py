@@ -78,6 +78,16 @@ ReportingFrequency = Literal["daily", "weekly", "monthly", "quarterly", "annual"
 CumulativePattern = Literal["periodic", "ytd", "running_total", "unknown"]
 Status = Literal["pending", "classified", "failed"]
 
+# Short names for temporal aggregations, as the rule and catalog tables write them.
+AGGREGATION_SHORTHAND: dict[str, TemporalAggregation] = {
+    "pit": "point-in-time",
+    "rate": "period-rate",
+    "cum": "period-cumulative",
+    "avg": "period-average",
+    "total": "period-total",
+    "na": "not-applicable",
+}
+
 TYPES_BY_FAMILY: dict[str, tuple[str, ...]] = {
     "physical-fundamental": ("stock", "flow", "balance", "capacity", "volume"),
     "numeric-measurement": ("count", "percentage", "ratio", "spread", "share"),

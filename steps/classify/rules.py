@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Final, cast
 
 from steps.classify.models import (
+    AGGREGATION_SHORTHAND,
     FAMILY_OF_TYPE,
     Classification,
     CumulativePattern,
@@ -100,16 +101,6 @@ class TypeRule:
         return self.context is None or self.context.search(context) is not None
 
 
-_AGG: dict[str, TemporalAggregation] = {
-    "pit": "point-in-time",
-    "rate": "period-rate",
-    "cum": "period-cumulative",
-    "avg": "period-average",
-    "total": "period-total",
-    "na": "not-applicable",
-}
-
-
 def _rule(
     label: str,
     pattern: str,
@@ -122,7 +113,7 @@ def _rule(
         label,
         re.compile(pattern, _I),
         indicator_type,
-        _AGG[aggregation],
+        AGGREGATION_SHORTHAND[aggregation],
         units,
         re.compile(context, _I) if context else None,
     )

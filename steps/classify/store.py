@@ -14,7 +14,7 @@ from typing import Any
 
 from stepflow.batching import Batcher
 from stepflow.sqlite import Database
-from steps.classify.models import ClassifiedIndicator, IndicatorInput
+from steps.classify.models import Classification, ClassifiedIndicator, IndicatorInput
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS classify_batches (
@@ -85,19 +85,7 @@ UPDATE classifications SET
 WHERE indicator_id = ? AND (? IS NULL OR trace_id = ?)
 """
 
-CLASSIFICATION_FIELDS = (
-    "family",
-    "indicator_type",
-    "temporal_aggregation",
-    "heat_map_orientation",
-    "time_basis",
-    "reporting_frequency",
-    "cumulative_pattern",
-    "confidence",
-    "reasoning",
-    "provider",
-    "model",
-)
+CLASSIFICATION_FIELDS = tuple(Classification.model_fields)
 
 
 class ClassifyStore:
