@@ -108,7 +108,8 @@ class Runtime:
         await self.bus.wait_idle()
 
     async def publish(self, topic: str, data: Any, trace_id: str | None = None) -> Event:
-        """Publish an event from outside any step (tests, the CLI, replays)."""
+        """Publish an event: what `ctx.emit` does once the topic is checked; tests and the
+        CLI's `emit` call it directly."""
         event = Event(topic=topic, data=data, trace_id=trace_id or new_trace_id())
         for observer in self.observers:
             observer(event)
@@ -199,6 +200,13 @@ class Runtime:
         self._all_done.clear()
         try:
             await self._handle_one(step, delivery)
+        except Exception:
+            # The bus failed to settle the delivery (Redis unreachable, say): the worker
+            # lives on; an unsettled Redis delivery is claimed again later.
+            log.exception(
+                "settling an event failed",
+                extra={"step": step.name, "event_id": delivery.event.id},
+            )
         finally:
             self._running -= 1
             if not self._running:
@@ -206,8 +214,7 @@ class Runtime:
 
     async def _handle_one(self, step: StepSpec, delivery: Delivery) -> None:
         event = delivery.event
-        retries = step.retries if step.retries is not None else self.settings.default_retries
-        if event.attempt > retries + 1:
+        if event.attempt > self._retries(step) + 1:
             # Redelivered after consumers died mid-handler: do not try forever.
             error = f"delivered {event.attempt} times without completing"
             await self._dead_letter(step, delivery, error)
@@ -243,8 +250,7 @@ class Runtime:
     async def _failed(self, step: StepSpec, delivery: Delivery, exc: Exception) -> None:
         event = delivery.event
         error = f"{type(exc).__name__}: {exc}"
-        retries = step.retries if step.retries is not None else self.settings.default_retries
-        if isinstance(exc, NonRetriableError) or event.attempt > retries:
+        if isinstance(exc, NonRetriableError) or event.attempt > self._retries(step):
             await self._dead_letter(step, delivery, error, exc)
             return
         delay = exc.seconds if isinstance(exc, RetryAfter) else self._backoff(event.attempt)
@@ -270,6 +276,9 @@ class Runtime:
                    "topic": event.topic, "attempt": event.attempt, "error": error},
         )  # fmt: skip
         await self.bus.dead_letter(delivery, error)
+
+    def _retries(self, step: StepSpec) -> int:
+        return step.retries if step.retries is not None else self.settings.default_retries
 
     def _backoff(self, attempt: int) -> float:
         base = self.settings.retry_base_delay * (2 ** (attempt - 1))

@@ -647,7 +647,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"(OpenAI base URL; Anthropic: http://{args.host}:{args.port})",
         flush=True,
     )
-    uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(config), host=args.host, port=args.port, log_level="warning", access_log=False
+    )
 
 
 if __name__ == "__main__":

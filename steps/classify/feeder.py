@@ -195,8 +195,10 @@ class Feeder:
     async def _follow(self, traces: dict[str, int], outcome: Outcome, total: int) -> None:
         finished: dict[str, dict[str, Any]] = {}
         while True:
-            open_traces = [t for t in list(traces) if t not in finished]
-            results = await asyncio.gather(*(self._batch(t) for t in open_traces[:50]))
+            # Batches finish roughly in order: asking about the oldest few open ones is
+            # enough, and keeps status reads from competing with the work itself.
+            open_traces = [t for t in list(traces) if t not in finished][:8]
+            results = await asyncio.gather(*(self._batch(t) for t in open_traces))
             live: dict[str, dict[str, Any]] = {}
             for trace_id, status in zip(open_traces, results, strict=False):
                 if status is None:
@@ -206,7 +208,7 @@ class Feeder:
             self.on_progress(outcome)
             if outcome.submitted >= total and len(finished) == len(traces):
                 return
-            await asyncio.sleep(0.1 if open_traces else 0.05)
+            await asyncio.sleep(0.1)
 
     async def _batch(self, trace_id: str) -> dict[str, Any] | None:
         response = await self.client.get(f"/classify/batches/{trace_id}")

@@ -199,3 +199,29 @@ async def test_data_invalid_for_the_next_step_is_dead_lettered_and_replays_once_
         assert done == [1]
         assert await flow.state.get("consumed", "1") == 1
     assert sorted(seen) == [1, 2, 3]
+
+
+async def test_a_bus_failing_to_settle_an_event_does_not_kill_the_worker() -> None:
+    handled: list[int] = []
+
+    @event_step(name="Solo", subscribes=["item"], input=Item, concurrency=1)
+    async def solo(item: Item, ctx: Context) -> None:
+        handled.append(item.n)
+
+    async with FlowTester([solo]) as flow:
+        bus = flow.runtime.bus
+        ack = bus.ack
+        failures = [OSError("bus down")]
+
+        async def flaky_ack(delivery: Any) -> None:
+            if failures:
+                await ack(delivery)  # settle it, then report the failure once
+                raise failures.pop()
+            await ack(delivery)
+
+        bus.ack = flaky_ack  # type: ignore[method-assign]
+        await flow.emit("item", {"n": 1})
+        await flow.emit("item", {"n": 2})
+        await flow.drain()
+
+    assert handled == [1, 2]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import random
 import re
 import time
@@ -128,6 +129,9 @@ class ProviderStats:
     by_status: dict[int, int] = field(default_factory=dict)
 
 
+POOL_SIZE = 8  # connections per httpx pool (see HTTPProvider.__init__)
+
+
 class HTTPProvider(ABC):
     """A provider that asks an LLM over HTTP for one classification per call."""
 
@@ -144,14 +148,21 @@ class HTTPProvider(ABC):
             requests_per_minute=settings.requests_per_minute,
             tokens_per_minute=settings.tokens_per_minute,
         )
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.timeout),
-            limits=httpx.Limits(
-                max_connections=settings.concurrency,
-                max_keepalive_connections=settings.concurrency,
-            ),
-            headers={"content-type": "application/json", **self.headers()},
-        )
+        # httpcore's pool scans all its connections on every request it completes, so
+        # one pool of `concurrency` connections costs O(concurrency) per call. Small
+        # pools, each request to the least busy, keep that scan short; the limiter above
+        # still caps the calls in flight.
+        pools = max(1, math.ceil(settings.concurrency / POOL_SIZE))
+        per_pool = math.ceil(settings.concurrency / pools)
+        self._clients = [
+            httpx.AsyncClient(
+                timeout=httpx.Timeout(settings.timeout),
+                limits=httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool),
+                headers={"content-type": "application/json", **self.headers()},
+            )
+            for _ in range(pools)
+        ]
+        self._in_flight = [0] * pools
         self._cache = ResponseCache(settings.cache_path) if settings.cache_path else None
         self._random = random.Random()
 
@@ -258,7 +269,7 @@ class HTTPProvider(ABC):
                 async with self._limits.slot(tokens):
                     self.stats.http_requests += 1
                     with anyio.fail_after(timeout):
-                        response = await self._client.post(self.url, content=payload)
+                        response = await self._send(payload)
             except (TimeoutError, httpx.TimeoutException):
                 reason = f"timed out (timeout {timeout:g}s)"
             except httpx.TransportError as exc:
@@ -283,10 +294,19 @@ class HTTPProvider(ABC):
             self.stats.retries += 1
             await anyio.sleep(self._backoff(attempt, retry_after))
 
-    async def aclose(self) -> None:
-        """Close the HTTP client and the cache."""
+    async def _send(self, payload: bytes) -> httpx.Response:
+        index = min(range(len(self._clients)), key=self._in_flight.__getitem__)
+        self._in_flight[index] += 1
         try:
-            await self._client.aclose()
+            return await self._clients[index].post(self.url, content=payload)
+        finally:
+            self._in_flight[index] -= 1
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients and the cache."""
+        try:
+            for client in self._clients:
+                await client.aclose()
         finally:
             if self._cache is not None:
                 await self._cache.aclose()
