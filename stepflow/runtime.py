@@ -196,46 +196,43 @@ class Runtime:
                     await self._handle(step, delivery)
 
     async def _handle(self, step: StepSpec, delivery: Delivery) -> None:
+        if not self._running:
+            self._all_done.clear()
         self._running += 1
-        self._all_done.clear()
+        event = delivery.event
         try:
-            await self._handle_one(step, delivery)
+            if event.attempt > 1 and event.attempt > self._retries(step) + 1:
+                # Redelivered after consumers died mid-handler: do not try forever.
+                error = f"delivered {event.attempt} times without completing"
+                await self._dead_letter(step, delivery, error)
+                return
+            try:
+                data = _validated(step.input, event.data)
+            except ValidationError as exc:
+                await self._dead_letter(step, delivery, f"invalid input for {step.name}: {exc}")
+                return
+            ctx = Context(self, step, event.trace_id, event)
+            try:
+                if step.timeout is None:
+                    await step.handler(data, ctx)  # the hot path: no extra coroutine
+                else:
+                    await self._call(step, ctx, data)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                await self._failed(step, delivery, exc)
+                return
+            await self.bus.ack(delivery)
         except Exception:
             # The bus failed to settle the delivery (Redis unreachable, say): the worker
             # lives on; an unsettled Redis delivery is claimed again later.
             log.exception(
-                "settling an event failed",
-                extra={"step": step.name, "event_id": delivery.event.id},
+                "settling an event failed", extra={"step": step.name, "event_id": event.id}
             )
         finally:
             self._running -= 1
             if not self._running:
                 self._all_done.set()
-
-    async def _handle_one(self, step: StepSpec, delivery: Delivery) -> None:
-        event = delivery.event
-        if event.attempt > self._retries(step) + 1:
-            # Redelivered after consumers died mid-handler: do not try forever.
-            error = f"delivered {event.attempt} times without completing"
-            await self._dead_letter(step, delivery, error)
-            return
-        try:
-            data = _validated(step.input, event.data)
-        except ValidationError as exc:
-            await self._dead_letter(step, delivery, f"invalid input for {step.name}: {exc}")
-            return
-        ctx = Context(self, step, event.trace_id, event)
-        try:
-            if step.timeout is None:
-                await step.handler(data, ctx)  # the hot path: no extra coroutine
-            else:
-                await self._call(step, ctx, data)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            await self._failed(step, delivery, exc)
-            return
-        await self.bus.ack(delivery)
 
     async def _call(self, step: StepSpec, ctx: Context, *args: Any) -> Any:
         call = step.handler(*args, ctx) if args else step.handler(ctx)
@@ -310,7 +307,7 @@ def _validated(model: type[BaseModel] | None, data: Any) -> Any:
         return data
     if isinstance(data, BaseModel):
         data = data.model_dump()
-    return model.model_validate(data)
+    return model.__pydantic_validator__.validate_python(data)
 
 
 def make_bus(settings: Settings, registry: Registry | None = None) -> Bus:
