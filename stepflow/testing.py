@@ -117,28 +117,76 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class LiveServer:
-    """An ASGI app served by uvicorn on a free loopback port, in a background thread."""
+    """An ASGI app served by uvicorn on loopback, in a background thread.
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int | None = None) -> None:
+    The socket is bound before uvicorn starts (port 0: a free one), so there is no race
+    for the port; `url` holds the address. Usable as a context manager, or through
+    `start()` and `stop()`."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
         self.host = host
-        self.port = port or free_port(host)
-        self.url = f"http://{host}:{self.port}"
-        config = uvicorn.Config(app, host=host, port=self.port, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self.port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
 
-    def __enter__(self) -> LiveServer:
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, wait: float = 10.0) -> LiveServer:
+        if self._thread is not None:
+            raise RuntimeError(f"already serving on {self.url}")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
+        self._socket = sock
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
+        )
         self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
+        deadline = time.monotonic() + wait
+        while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
                 raise RuntimeError(f"server did not start on {self.url}")
             time.sleep(0.01)
         return self
 
+    def stop(self, wait: float = 10.0) -> None:
+        """Ask uvicorn to exit (forcing it if it does not) and wait for its thread."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(wait)
+            if self._thread.is_alive() and self._server is not None:
+                self._server.force_exit = True
+                self._thread.join(wait)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
     def __exit__(self, *exc_info: object) -> None:
-        self.server.should_exit = True
-        self._thread.join(timeout=10)
+        self.stop()
 
 
 class ServerProcess:

@@ -20,7 +20,6 @@ import argparse
 import json
 import random
 import re
-import socket
 import threading
 import time
 from collections import Counter
@@ -38,6 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from stepflow.testing import LiveServer
 from steps.classify.models import (
     FAMILY_OF_TYPE,
     TYPES_BY_FAMILY,
@@ -487,9 +487,7 @@ class FakeLLMServer:
         self.app = create_app(state=self.state)
         self.host = host
         self.port = port
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._live: LiveServer | None = None
 
     @property
     def root_url(self) -> str:
@@ -517,69 +515,23 @@ class FakeLLMServer:
 
     def start(self, wait: float = 10.0) -> None:
         """Bind, serve in a thread and wait until the server answers."""
-        if self._thread is not None:
+        if self._live is not None:
             raise RuntimeError("the fake LLM server is already running")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._live = LiveServer(self.app, self.host, self.port)
+        self._live.start(wait)
+        self.port = self._live.port
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self.port))
-        except OSError:
-            sock.close()
-            raise
-        self._socket = sock
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            host=self.host,
-            port=self.port,
-            loop="asyncio",
-            http="h11",
-            ws="none",
-            lifespan="off",
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=2,
-            timeout_keep_alive=30,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [sock]},
-            name=f"fake-llm-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        try:
-            self._wait_ready(wait)
+            with httpx.Client(timeout=wait) as client:
+                client.get(f"{self.base_url}/models").raise_for_status()
         except BaseException:
             self.stop()
             raise
 
-    def _wait_ready(self, wait: float) -> None:
-        deadline = time.monotonic() + wait
-        assert self._server is not None and self._thread is not None
-        while not self._server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("the fake LLM server failed to start")
-            if time.monotonic() > deadline:
-                raise TimeoutError("the fake LLM server did not start in time")
-            time.sleep(0.01)
-        with httpx.Client(timeout=wait) as client:
-            client.get(f"{self.base_url}/models").raise_for_status()
-
     def stop(self, wait: float = 10.0) -> None:
         """Ask uvicorn to exit and wait for its thread."""
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(wait)
-            if self._thread.is_alive() and self._server is not None:
-                self._server.force_exit = True
-                self._thread.join(wait)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = self._socket = None
+        if self._live is not None:
+            self._live.stop(wait)
+        self._live = None
 
     def __enter__(self) -> FakeLLMServer:
         self.start()
