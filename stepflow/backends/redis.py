@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -34,7 +35,7 @@ from typing import Any
 
 from pydantic_core import to_json
 from redis.asyncio import BlockingConnectionPool, Redis
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from ..batching import Batcher
 from ..config import Settings
@@ -194,8 +195,10 @@ class RedisBus:
 
     async def ack(self, delivery: Delivery) -> None:
         sub = delivery.subscription
-        await self._acks.submit((self.stream(sub.topic), sub.step, delivery.token))
-        self._settled(sub)
+        try:
+            await self._acks.submit((self.stream(sub.topic), sub.step, delivery.token))
+        finally:
+            self._settled(sub)  # on failure it stays pending in Redis and is claimed again
 
     async def _flush_adds(self, items: list[tuple[str, dict[str, bytes | str]]]) -> None:
         async with self.client.pipeline(transaction=False) as pipe:
@@ -215,9 +218,7 @@ class RedisBus:
     async def nack(self, delivery: Delivery, delay: float) -> None:
         sub = delivery.subscription
         event = delivery.event
-        again = Event(
-            event.topic, event.data, event.trace_id, event.id, event.attempt + 1, event.emitted_at
-        )
+        again = dataclasses.replace(event, attempt=event.attempt + 1)
         member = json.dumps(
             {
                 "s": self.stream(sub.topic),
@@ -226,19 +227,23 @@ class RedisBus:
                 "n": os.urandom(4).hex(),
             }
         )
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.zadd(self._delayed, {member: time.time() + max(0.0, delay)})
-            pipe.xack(self.stream(sub.topic), sub.step, delivery.token)
-            await pipe.execute()
-        self._settled(sub)
+        try:
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.zadd(self._delayed, {member: time.time() + max(0.0, delay)})
+                pipe.xack(self.stream(sub.topic), sub.step, delivery.token)
+                await pipe.execute()
+        finally:
+            self._settled(sub)
 
     async def dead_letter(self, delivery: Delivery, error: str) -> None:
         sub = delivery.subscription
-        async with self.client.pipeline(transaction=True) as pipe:
-            self.dead_letters.add_to(pipe, delivery.event, sub.step, error)
-            pipe.xack(self.stream(sub.topic), sub.step, delivery.token)
-            await pipe.execute()
-        self._settled(sub)
+        try:
+            async with self.client.pipeline(transaction=True) as pipe:
+                self.dead_letters.add_to(pipe, delivery.event, sub.step, error)
+                pipe.xack(self.stream(sub.topic), sub.step, delivery.token)
+                await pipe.execute()
+        finally:
+            self._settled(sub)
 
     async def wait_idle(self) -> None:
         while not await self._idle():  # noqa: ASYNC110 - the state to watch is in Redis
@@ -295,7 +300,7 @@ class RedisBus:
                 reply: Any = await self.client.xreadgroup(
                     sub.step, self.consumer_name, {consumer.stream: ">"}, count=room, block=250
                 )
-            except (ConnectionError, OSError, ResponseError) as exc:
+            except (RedisError, OSError) as exc:
                 log.warning("redis read failed; retrying", extra={"error": str(exc)})
                 await self._pause(0.5)
                 continue
@@ -315,7 +320,7 @@ class RedisBus:
                 reply = await self.client.xautoclaim(
                     consumer.stream, sub.step, self.consumer_name, idle_ms, "0-0", count=room
                 )
-            except (ConnectionError, OSError, ResponseError) as exc:
+            except (RedisError, OSError) as exc:
                 log.warning("redis claim failed; retrying", extra={"error": str(exc)})
                 continue
             entries = [entry for entry in reply[1] if entry and entry[1]]
@@ -344,18 +349,30 @@ class RedisBus:
         info = await self.client.xpending_range(consumer.stream, sub.step, entry_id, entry_id, 1)
         return int(info[0]["times_delivered"]) if info else 1
 
-    async def _group_info(self, topic: str) -> list[dict[str, Any]]:
-        try:
-            groups: list[dict[str, Any]] = await self.client.xinfo_groups(self.stream(topic))
-        except ResponseError:
-            return []
-        mine = set(self._groups.get(topic, []))
-        return [g for g in groups if _text(g["name"]) in mine]
-
     async def _lag_of(self, topic: str) -> int:
-        groups = await self._group_info(topic)
-        lags = [int(g["lag"]) if g.get("lag") is not None else self.queue_size for g in groups]
-        return max(lags, default=0)
+        """The most entries any of the topic's subscriber groups has yet to read."""
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.xinfo_groups(self.stream(topic))
+            pipe.xinfo_stream(self.stream(topic))
+            try:
+                groups, stream = await pipe.execute()
+            except ResponseError:  # no stream yet
+                return 0
+        return max(self._unread(topic, groups, stream), default=0)
+
+    def _unread(self, topic: str, groups: Any, stream: Any) -> list[int]:
+        """Unread entries per subscriber group of `topic`, from XINFO GROUPS and STREAM.
+        Where Redis cannot tell the lag, 1 if anything is unread, else 0."""
+        mine = set(self._groups.get(topic, []))
+        unread = []
+        for group in groups:
+            if _text(group["name"]) not in mine:
+                continue
+            lag = group.get("lag")
+            if lag is None:
+                lag = int(group["last-delivered-id"] != stream["last-generated-id"])
+            unread.append(int(lag))
+        return unread
 
     async def _wait_for_room(self, topic: str) -> None:
         checked, lag = self._lag.get(topic, (0.0, 0))
@@ -401,25 +418,17 @@ class RedisBus:
         for index, topic in enumerate(topics):
             groups, stream = replies[1 + 2 * index], replies[2 + 2 * index]
             mine = set(self._groups[topic])
-            for group in groups:
-                if _text(group["name"]) not in mine:
-                    continue
-                if int(group["pending"]):
-                    return False
-                lag = group.get("lag")
-                if lag is None:
-                    unread = group["last-delivered-id"] != stream["last-generated-id"]
-                else:
-                    unread = int(lag) > 0
-                if unread:
-                    return False
+            if any(int(g["pending"]) for g in groups if _text(g["name"]) in mine):
+                return False
+            if any(self._unread(topic, groups, stream)):
+                return False
         return True
 
     async def _move_due_loop(self) -> None:
         while not self._stopping.is_set():
             try:
                 moved = await self._move_due(keys=[self._delayed], args=[time.time(), 200])
-            except (ConnectionError, OSError, ResponseError) as exc:
+            except (RedisError, OSError) as exc:
                 log.warning("redis retry mover failed", extra={"error": str(exc)})
                 moved = 0
             if not moved:
@@ -430,7 +439,7 @@ class RedisBus:
         while not self._stopping.is_set():
             await self._pause(2.0)
             for topic in list(self._groups):
-                with contextlib.suppress(ConnectionError, OSError, ResponseError):
+                with contextlib.suppress(RedisError, OSError):
                     await self._trim(topic)
 
     async def _trim(self, topic: str) -> None:
