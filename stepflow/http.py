@@ -49,7 +49,6 @@ def build_app(runtime: Runtime, *, internal: bool = True) -> Starlette:
 
     With `internal`, `/_stepflow/*` lets the CLI emit and replay on a running server
     (loopback clients only, or any client presenting the API key)."""
-    settings = runtime.settings
     openapi = to_json(openapi_document(runtime.registry))
 
     async def health(request: Request) -> Response:
@@ -100,7 +99,6 @@ def build_app(runtime: Runtime, *, internal: bool = True) -> Starlette:
     )
     app.router.redirect_slashes = False  # a 307 to another path would name another resource
     app.state.runtime = runtime
-    app.state.max_body_bytes = settings.max_body_bytes
     return app
 
 

@@ -6,7 +6,6 @@ import hashlib
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 from stepflow.sqlite import Database
 
@@ -42,7 +41,7 @@ class ResponseCache:
 
     async def get(self, key: str) -> str | None:
         """The stored reply for `key`, or None."""
-        await self._open()
+        self._check_open()
         async with (
             self._db.read() as conn,
             conn.execute("SELECT reply FROM llm_responses WHERE key = ?", (key,)) as cursor,
@@ -52,7 +51,7 @@ class ResponseCache:
 
     async def put(self, key: str, reply: str, *, provider: str = "") -> None:
         """Store (or replace) the reply for `key`."""
-        await self._open()
+        self._check_open()
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT OR REPLACE INTO llm_responses (key, provider, reply, created_at)"
@@ -65,7 +64,6 @@ class ResponseCache:
         self._closed = True
         await self._db.aclose()
 
-    async def _open(self) -> Any:
+    def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("the response cache is closed")
-        return await self._db.connection()
