@@ -6,30 +6,33 @@ python scripts/seed_database.py [--count 10000] [--seed 42] [--db .stepflow/sour
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Annotated
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):  # run as a file: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from steps.classify.source import DEFAULT_DB, seed_database
+import typer
+
+from scripts.source import DEFAULT_DB, seed_database
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--count", type=int, default=10_000, help="rows to write (10000)")
-    parser.add_argument("--seed", type=int, default=42, help="random seed (42)")
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database ({DEFAULT_DB})")
-    args = parser.parse_args(argv)
-    if args.count < 1:
-        parser.error("--count must be at least 1")
+@app.command()
+def seed(
+    count: Annotated[int, typer.Option(min=1, help="Rows to write.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    db: Annotated[Path, typer.Option(help="The database to (re)build.")] = DEFAULT_DB,
+) -> None:
+    """(Re)build the source database: indicators over the catalog's concepts and countries."""
     started = time.perf_counter()
-    written = seed_database(args.db, args.count, args.seed)
+    written = seed_database(db, count, seed)
     elapsed = time.perf_counter() - started
-    print(f"wrote {written} indicators to {args.db} in {elapsed:.2f}s (seed {args.seed})")
-    return 0
+    typer.echo(f"wrote {written} indicators to {db} in {elapsed:.2f}s (seed {seed})")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    app()

@@ -1,14 +1,19 @@
 """A test harness: run a project's steps in-process and look at what they did.
 
-async with FlowTester.from_dir("steps") as flow:
-    response = await flow.post("/orders", json={"id": "1", "qty": 2})
-    await flow.drain()
-    assert [e.data["id"] for e in flow.emitted("order.shipped")] == ["1"]
-"""
+    async with FlowTester.from_dir("steps") as flow:
+        response = await flow.post("/orders", json={"id": "1", "qty": 2})
+        await flow.drain()
+        assert [e.data["id"] for e in flow.emitted("order.shipped")] == ["1"]
+
+Also: `LiveServer` (an app on a free loopback port, in a thread), `ServerProcess`
+(`stepflow start` in a subprocess), and `wait_until` (wait for a condition with a
+deadline, never for a fixed time)."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import inspect
 import os
 import signal
 import socket
@@ -17,48 +22,70 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
-from .config import Settings
-from .deadletters import DeadLetter
-from .discovery import Problem, build_registry, load_steps
-from .events import Event
-from .http import build_app
-from .runtime import Runtime
-from .state import StateStore
-from .steps import StepSpec
+from ._config import Settings, load_settings
+from ._deadletters import DeadLetter
+from ._discovery import build_registry, load_steps
+from ._events import Event
+from ._http import build_app
+from ._runtime import Runtime
+from ._server import Server, bound_socket, uvicorn_config
+from ._state import StateStore
+from ._steps import StepSpec
+
+# What a FlowTester runs on unless told otherwise: nothing outlives the test.
+IN_MEMORY: dict[str, Any] = {"database": ":memory:", "state": "memory"}
 
 
 class FlowTester:
-    """A runtime on an in-memory bus and state, with captured events and an HTTP client."""
+    """A runtime on an in-memory bus, database and state, with the events it published
+    and an HTTP client for its API steps."""
 
     def __init__(
         self,
         steps: Iterable[StepSpec | Callable[..., Any]],
+        *,
         settings: Settings | None = None,
         **overrides: Any,
     ) -> None:
-        base = settings or Settings(database=":memory:", state="memory")
-        self.settings = base.model_copy(update=overrides) if overrides else base
+        self.settings = settings or _settings(None, overrides)
+        if settings is not None and overrides:
+            self.settings = settings.model_copy(update=overrides)
         registry, self.warnings = build_registry(steps)
         self.runtime = Runtime(registry, self.settings, cron=False)
         self.app = build_app(self.runtime)
         self._emitted: dict[str, list[Event]] = defaultdict(list)
-        self.runtime.observers.append(lambda event: self._emitted[event.topic].append(event))
+        self.runtime.observers.append(self._observe)
         self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://stepflow.test"
+            transport=httpx.ASGITransport(app=self.app), base_url="http://localhost"
         )
 
     @classmethod
     def from_dir(
-        cls, steps_dir: Path | str, settings: Settings | None = None, **overrides: Any
+        cls,
+        steps_dir: Path | str,
+        *,
+        settings: Settings | None = None,
+        project: Path | str | None = None,
+        **overrides: Any,
     ) -> FlowTester:
-        return cls(load_steps(steps_dir), settings, **overrides)
+        """The steps under `steps_dir`, with the settings of their project: its
+        pyproject.toml, then `STEPFLOW_*`, then `overrides` (`app={...}` merges into the
+        project's app settings).
+
+        A relative `steps_dir` is found from the calling test's folder upwards (so
+        pytest may run from anywhere), unless `project` names the root."""
+        root = Path(project).resolve() if project is not None else _project_of(Path(steps_dir))
+        if settings is None:
+            settings = _settings(root, {"steps_dir": steps_dir, **overrides})
+        elif overrides:
+            settings = settings.model_copy(update=overrides)
+        return cls(load_steps(root / steps_dir, settings), settings=settings)
 
     async def __aenter__(self) -> FlowTester:
         await self.runtime.start()
@@ -72,9 +99,10 @@ class FlowTester:
     def state(self) -> StateStore:
         return self.runtime.state
 
-    @property
-    def problems(self) -> list[Problem]:
-        return self.warnings
+    def _observe(self, event: Event) -> None:
+        self._emitted[event.topic].append(
+            dataclasses.replace(event, data=event.jsonable_data(lenient=True))
+        )
 
     async def emit(self, topic: str, data: Any, trace_id: str | None = None) -> Event:
         """Publish an event as if a step had emitted it."""
@@ -96,17 +124,88 @@ class FlowTester:
             await self.runtime.drain()
 
     async def run_cron(self, name: str) -> None:
+        """Run the cron step `name` once, now (`UnknownStepError` if there is none)."""
         await self.runtime.run_cron(name)
 
     def emitted(self, topic: str) -> list[Event]:
-        """Every event published on `topic` so far, in order."""
+        """Every event published on `topic` so far, in order, with its data as plain
+        JSON (a model emitted is here as the dict it serialises to)."""
         return list(self._emitted.get(topic, []))
 
+    async def trace(self, trace_id: str) -> dict[str, Any] | None:
+        """The trace's summary and spans as the Workbench shows them (its spans are
+        written first): `status`, `span_list`, and each span's step, status, attempt,
+        error and input."""
+        await self.runtime.tracer.flush()
+        return await self.runtime.traces.trace(trace_id)
+
     async def dead_letters(self) -> Sequence[DeadLetter]:
-        return await self.runtime.bus.dead_letters.list(limit=10_000)
+        return await self.runtime.dead_letters.list(limit=1_000)
 
     async def replay(self, ids: Sequence[str] | None = None) -> list[DeadLetter]:
         return await self.runtime.replay(ids)
+
+
+def _settings(root: Path | None, overrides: dict[str, Any]) -> Settings:
+    """Settings for a test runtime: the project's (if any), then the environment, then
+    in-memory stores, then `overrides`."""
+    merged = {**IN_MEMORY, **overrides}
+    if root is None:
+        return load_settings(Path.cwd(), overrides=merged, pyproject=False)
+    return load_settings(root, overrides=merged)
+
+
+def _project_of(steps_dir: Path) -> Path:
+    """The folder holding `steps_dir`: searched from the calling test's file upwards,
+    then from the current folder."""
+    if steps_dir.is_absolute():
+        return steps_dir.parent
+    here = Path(__file__).resolve().parent
+    for frame in inspect.stack()[2:]:
+        caller = Path(frame.filename).resolve()
+        if caller.parent != here and caller.exists():
+            for folder in caller.parents:
+                if (folder / steps_dir).is_dir():
+                    return folder
+            break
+    return Path.cwd()
+
+
+async def wait_until(
+    condition: Callable[[], bool | Awaitable[bool]],
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.02,
+    what: str = "the condition",
+) -> None:
+    """Return as soon as `condition()` is true (it may be async); `AssertionError`
+    naming `what` after `timeout` seconds. For tests that wait for something to happen:
+    never a fixed sleep followed by an assertion."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+        await asyncio.sleep(interval)
+
+
+def wait_until_blocking(
+    condition: Callable[[], bool],
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.02,
+    what: str = "the condition",
+) -> None:
+    """`wait_until` for code outside an event loop."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+        time.sleep(interval)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -117,17 +216,26 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class LiveServer:
-    """An ASGI app served by uvicorn on loopback, in a background thread.
+    """An ASGI app served by uvicorn on loopback, in a background thread, as stepflow
+    serves it (`stepflow start`).
 
     The socket is bound before uvicorn starts (port 0: a free one), so there is no race
     for the port; `url` holds the address. Usable as a context manager, or through
     `start()` and `stop()`."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        settings: Settings | None = None,
+    ) -> None:
         self.app = app
         self.host = host
         self.port = port
-        self._server: uvicorn.Server | None = None
+        runtime = getattr(getattr(app, "state", None), "runtime", None)
+        self.settings = settings or (runtime.settings if runtime is not None else Settings())
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
 
@@ -135,41 +243,34 @@ class LiveServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, wait: float = 10.0) -> LiveServer:
+    def start(self, wait: float = 30.0) -> LiveServer:
         if self._thread is not None:
             raise RuntimeError(f"already serving on {self.url}")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self.port))
-        except OSError:
-            sock.close()
-            raise
+        sock = bound_socket(self.host, self.port)
         self._socket = sock
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            host=self.host,
-            port=self.port,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=2,
+        config = uvicorn_config(
+            self.app, self.settings, host=self.host, port=self.port, timeout_graceful_shutdown=2
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
+        self._server = server = Server(config)
+        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + wait
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"server did not start on {self.url}")
-            time.sleep(0.01)
+        thread = self._thread
+        try:
+            wait_until_blocking(
+                lambda: server.started or not thread.is_alive(),
+                timeout=wait,
+                what=f"the server on {self.url}",
+            )
+        except AssertionError:
+            self.stop()
+            raise RuntimeError(f"server did not start on {self.url}") from None
+        if not server.started:
+            self.stop()
+            raise RuntimeError(f"server did not start on {self.url}")
         return self
 
-    def stop(self, wait: float = 10.0) -> None:
+    def stop(self, wait: float = 30.0) -> None:
         """Ask uvicorn to exit (forcing it if it does not) and wait for its thread."""
         if self._server is not None:
             self._server.should_exit = True
@@ -205,6 +306,7 @@ class ServerProcess:
         args: Sequence[str] = (),
         log: Path | None = None,
         http: bool = True,
+        cwd: Path | str | None = None,
     ) -> None:
         self.project = Path(project)
         self.http = http
@@ -213,41 +315,51 @@ class ServerProcess:
         self.env = {**os.environ, "STEPFLOW_LOG_LEVEL": "WARNING", **(env or {})}
         self.args = list(args)
         self.log = log
+        self.cwd = Path(cwd) if cwd is not None else None
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    def start(self, timeout: float = 60.0) -> ServerProcess:
         command = [sys.executable, "-m", "stepflow", "start", "--project", str(self.project)]
         command += ["--host", "127.0.0.1", "--port", str(self.port), *self.args]
-        if self.log is None:
+        output: Any = subprocess.DEVNULL
+        if self.log is not None:
+            output = open(self.log, "ab")  # noqa: SIM115 - the child keeps its own descriptor
+        try:
             self.process = subprocess.Popen(
-                command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                command, env=self.env, stdout=output, stderr=subprocess.STDOUT, cwd=self.cwd
             )
-        else:
-            with open(self.log, "ab") as output:  # the child keeps its own descriptor
-                self.process = subprocess.Popen(
-                    command, env=self.env, stdout=output, stderr=subprocess.STDOUT
-                )
+        finally:
+            if self.log is not None:
+                output.close()
         if not self.http:
             return self
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        self.kill()
-        raise RuntimeError(f"server did not answer on {self.url} within {timeout}s")
+        process = self.process
+        try:
+            wait_until_blocking(
+                lambda: process.poll() is not None or self._healthy(),
+                timeout=timeout,
+                interval=0.05,
+                what=f"the server on {self.url}",
+            )
+        except AssertionError:
+            self.kill()
+            raise RuntimeError(f"server did not answer on {self.url} within {timeout}s") from None
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        return self
+
+    def _healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/health", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
 
     @property
     def pid(self) -> int:
         assert self.process is not None
         return self.process.pid
 
-    def stop(self, timeout: float = 30.0) -> int:
+    def stop(self, timeout: float = 60.0) -> int:
         if self.process is None or self.process.poll() is not None:
             return self.process.returncode if self.process else 0
         self.process.send_signal(signal.SIGINT)
@@ -267,3 +379,13 @@ class ServerProcess:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+__all__ = [
+    "FlowTester",
+    "LiveServer",
+    "ServerProcess",
+    "free_port",
+    "wait_until",
+    "wait_until_blocking",
+]

@@ -1,24 +1,22 @@
+"""Fixtures every test folder shares: a Redis namespace, a PostgreSQL schema, each bus
+and each database in turn, and the seeded source indicators.
+
+CI (.ci/run) points REDIS_TEST_URL and PG_TEST_URL at servers it found or started;
+tests that need them fail, not skip, when none answers."""
+
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from steps.classify.feeder import sample_indicators
-from steps.classify.source import seed_database
-
-# CI (.ci/run) points this at a Redis it found or started; tests that need Redis fail,
-# not skip, when none answers.
-REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+from scripts.feeder import sample_indicators
+from scripts.source import seed_database
+from stepflow import Database, open_database
+from tests.helpers import REDIS_URL, create_pg_schema, drop_pg_schema, pg_url
 
 
 @pytest.fixture
@@ -37,6 +35,15 @@ def redis_namespace() -> Iterator[str]:
         client.close()
 
 
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A PostgreSQL URL whose tables live in a schema of their own, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    create_pg_schema(schema)
+    yield pg_url(schema)
+    drop_pg_schema(schema)
+
+
 @pytest.fixture(params=["memory", "redis"])
 def backend(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Settings selecting each bus in turn, for the conformance suite."""
@@ -44,6 +51,22 @@ def backend(request: pytest.FixtureRequest) -> dict[str, Any]:
         return {}
     namespace = request.getfixturevalue("redis_namespace")
     return {"bus": REDIS_URL, "redis_namespace": namespace, "redis_visibility_timeout": 5.0}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each database in turn: a SQLite file, a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return str(tmp_path / "stepflow.db")
+    url: str = request.getfixturevalue("pg_schema")
+    return url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    db = open_database(database_url)
+    yield db
+    await db.aclose()
 
 
 @pytest.fixture(scope="session")

@@ -77,6 +77,10 @@ TimeBasis = Literal["per-period", "point-in-time", "cumulative"]
 ReportingFrequency = Literal["daily", "weekly", "monthly", "quarterly", "annual", "point-in-time"]
 CumulativePattern = Literal["periodic", "ytd", "running_total", "unknown"]
 Status = Literal["pending", "classified", "failed"]
+Obtained = Literal["llm_call", "cache_hit", "shared_call"]
+"""How an LLM provider got an indicator's classification: its own LLM call, an answer
+from the response cache, or the answer of a call another indicator had in flight (see
+`steps.classify.providers.http`). The rules provider obtains nothing: None."""
 
 # Short names for temporal aggregations, as the rule and catalog tables write them.
 AGGREGATION_SHORTHAND: dict[str, TemporalAggregation] = {
@@ -104,7 +108,12 @@ assert set(FAMILY_OF_TYPE) == set(get_args(IndicatorType))
 assert set(TYPES_BY_FAMILY) == set(get_args(Family))
 
 ShortText = Annotated[str, Field(max_length=2_000)]
-Name = Annotated[str, Field(min_length=1, max_length=500)]
+# Surrounding whitespace is stripped, so a name or id must hold something else: the
+# patterns say so in the OpenAPI document too. What is stripped (Unicode White_Space) is
+# spelled out, not `\s`: JSON Schema tools read patterns as ECMA-262, whose `\s` leaves
+# out U+0085 and takes in U+FEFF, so the document and the server would disagree.
+_BLANK = r"\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+Name = Annotated[str, Field(min_length=1, max_length=500, pattern=f"[^{_BLANK}]")]
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -113,8 +122,9 @@ class SampleValue(TypedDict):
     validating them into dicts is about twice as fast as building model instances."""
 
     date: Annotated[str, Field(min_length=1, max_length=40)]
-    # NaN and ±Infinity are refused in pydantic-core, not by a Python validator per value.
-    value: Annotated[float, Field(allow_inf_nan=False)]
+    # NaN and ±Infinity are refused in pydantic-core, not by a Python validator per value;
+    # strict: a boolean or a numeric string is not a number.
+    value: Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
 class IndicatorInput(BaseModel):
@@ -123,7 +133,12 @@ class IndicatorInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     indicator_id: Annotated[
-        str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+        str,
+        Field(
+            min_length=1,
+            max_length=200,
+            pattern=rf"^[^\x00-\x1f\x7f]*[^{_BLANK}\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+        ),
     ]
     name: Name
     units: Annotated[str, Field(max_length=200)] | None = None
@@ -168,11 +183,35 @@ class Classification(BaseModel):
 
     @model_validator(mode="after")
     def _type_belongs_to_family(self) -> Classification:
-        if FAMILY_OF_TYPE[self.indicator_type] != self.family:
-            raise ValueError(
-                f"indicator_type {self.indicator_type!r} does not belong to family "
-                f"{self.family!r} (allowed: {', '.join(TYPES_BY_FAMILY[self.family])})"
-            )
+        _check_family(self.family, self.indicator_type)
+        return self
+
+
+def _check_family(family: Family, indicator_type: IndicatorType) -> None:
+    if FAMILY_OF_TYPE[indicator_type] != family:
+        raise ValueError(
+            f"indicator_type {indicator_type!r} does not belong to family "
+            f"{family!r} (allowed: {', '.join(TYPES_BY_FAMILY[family])})"
+        )
+
+
+class ConceptClassification(BaseModel):
+    """What an LLM says about a concept (`llm_dedupe`): the fields that do not depend on
+    the country. Reporting frequency, cumulative pattern and time basis come from each
+    indicator's own data (see `steps.classify.providers.concept`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    family: Family
+    indicator_type: IndicatorType
+    temporal_aggregation: TemporalAggregation
+    heat_map_orientation: HeatMapOrientation
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)]
+    reasoning: Annotated[str, Field(max_length=4_000)] = ""
+
+    @model_validator(mode="after")
+    def _type_belongs_to_family(self) -> ConceptClassification:
+        _check_family(self.family, self.indicator_type)
         return self
 
 
@@ -197,3 +236,83 @@ class ClassifiedIndicator(BaseModel):
     batch_id: str | None = None
     """Only the row still belonging to this batch is updated: a stale result of an
     earlier submission never overwrites a re-submitted indicator."""
+    obtained: Obtained | None = None
+    """How the provider got the answer (None for the rules provider); recorded for a
+    failure too: a call that failed was still made."""
+
+
+# -- what the read endpoints answer -----------------------------------------------------
+
+
+class Failure(BaseModel):
+    indicator_id: str
+    error: str | None
+
+
+class BatchTimings(BaseModel):
+    created_at: float
+    last_finished_at: float | None
+    elapsed_seconds: float
+
+
+class LLMUsage(BaseModel):
+    """What a batch cost in LLM calls (see `Obtained`)."""
+
+    calls: int
+    """Indicators whose classification took an LLM call of their own (a call that failed
+    included; its HTTP retries and its one re-ask are part of the call)."""
+    cache_hits: int
+    """Indicators answered from the response cache."""
+    shared: int
+    """Indicators that waited on a call another indicator of the same concept had in
+    flight."""
+
+
+class BatchStatus(BaseModel):
+    """A batch's progress: `complete` once nothing in it is pending."""
+
+    trace_id: str
+    provider: str
+    total: int
+    pending: int
+    classified: int
+    failed: int
+    moved: int
+    """Indicators re-submitted in a newer batch since, counted there."""
+    complete: bool
+    by_family: dict[str, int]
+    by_type: dict[str, int]
+    failures: list[Failure]
+    """The first 100 failures, by indicator id."""
+    timings: BatchTimings
+    llm: LLMUsage
+
+
+class IndicatorRecord(BaseModel):
+    """One indicator's outcome (or its pending state)."""
+
+    indicator_id: str
+    trace_id: str
+    name: str
+    status: Status
+    normalized_units: NormalizedUnits | None
+    classification: Classification | None
+    error: str | None
+    attempts: int
+    obtained: Obtained | None
+    input: dict[str, object]
+    updated_at: float
+
+
+class StatusesRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=200)]],
+        Field(min_length=1, max_length=10_000),
+    ]
+
+
+class StatusesReply(BaseModel):
+    statuses: dict[str, Status | None]
+    """Each id's status; null for an id never submitted."""

@@ -1,11 +1,13 @@
-"""Persist an outcome: many rows per transaction, upsert by indicator id."""
+"""Persist outcomes: a batch handler, many rows per transaction, upsert by indicator id."""
 
 from __future__ import annotations
 
 from stepflow import Context, event_step
 from steps.classify.flow import PERSIST, store_of
 from steps.classify.models import ClassifiedIndicator
-from steps.classify.settings import startup_settings
+from steps.classify.settings import declared_settings
+
+SETTINGS = declared_settings()
 
 
 @event_step(
@@ -13,9 +15,10 @@ from steps.classify.settings import startup_settings
     subscribes=[PERSIST],
     input=ClassifiedIndicator,
     flows=["classify"],
-    # Enough handlers in flight to fill a write batch.
-    concurrency=startup_settings().persist_batch_size,
+    batch_size=SETTINGS.persist_batch_size,
+    batch_wait=SETTINGS.persist_max_delay,
+    concurrency=2,
     retries=5,
 )
-async def persist(result: ClassifiedIndicator, ctx: Context) -> None:
-    await store_of(ctx).save_result(result)
+async def persist(results: list[ClassifiedIndicator], ctx: Context) -> None:
+    await store_of(ctx).save_results(results)

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any, get_args
 
 import httpx
 import pytest
 
-from steps.classify.fake_llm import FakeLLMConfig, FakeLLMServer
-from steps.classify.feeder import Feeder
+from scripts.fake_llm import FakeLLMConfig, FakeLLMServer
+from scripts.feeder import Feeder
+from stepflow.testing import FlowTester, wait_until
 from steps.classify.models import FAMILY_OF_TYPE, Family, TemporalAggregation
-from tests.classify.conftest import serve_flow
-
-pytestmark = pytest.mark.anyio
-
-
-def _rows(database: Path) -> list[dict[str, Any]]:
-    with sqlite3.connect(database) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(row) for row in conn.execute("SELECT * FROM classifications")]
+from tests.helpers import rows, serve_flow
 
 
 async def _feed(url: str, items: list[dict[str, Any]], provider: str | None = None) -> Any:
@@ -40,10 +32,10 @@ async def test_a_thousand_indicators_end_classified_with_valid_fields(
         outcome = await _feed(url, indicators)
 
     assert (outcome.submitted, outcome.classified, outcome.failed) == (1_000, 1_000, 0)
-    rows = _rows(database)
-    assert len(rows) == 1_000
-    assert {row["status"] for row in rows} == {"classified"}
-    for row in rows:
+    table = rows(database)
+    assert len(table) == 1_000
+    assert {row["status"] for row in table} == {"classified"}
+    for row in table:
         assert row["family"] in get_args(Family)
         assert FAMILY_OF_TYPE[row["indicator_type"]] == row["family"]
         assert row["temporal_aggregation"] in get_args(TemporalAggregation)
@@ -61,9 +53,9 @@ async def test_resubmitting_the_same_indicators_creates_no_duplicates(
         first = await _feed(url, items)
         second = await _feed(url, items)
     assert (first.classified, second.classified) == (150, 150)
-    rows = _rows(database)
-    assert len(rows) == 150
-    assert len({row["indicator_id"] for row in rows}) == 150
+    table = rows(database)
+    assert len(table) == 150
+    assert len({row["indicator_id"] for row in table}) == 150
 
 
 async def test_batch_and_indicator_endpoints_report_outcomes(
@@ -77,10 +69,16 @@ async def test_batch_and_indicator_endpoints_report_outcomes(
             trace_id = accepted.json()["trace_id"]
             assert accepted.json() == {"trace_id": trace_id, "count": 1}
             feeder = Feeder(url)
-            status = await feeder._batch(trace_id)
-            while status is None or not status["complete"]:
-                status = await feeder._batch(trace_id)
+            done: list[dict[str, Any]] = []
+
+            async def complete() -> bool:
+                status = await feeder.batch_status(trace_id)
+                done[:] = [status] if status else []
+                return bool(status and status["complete"])
+
+            await wait_until(complete, what="the batch to complete")
             await feeder.aclose()
+            [status] = done
             record = (await client.get(f"/classify/indicators/{item['indicator_id']}")).json()
             missing = await client.get("/classify/indicators/nope")
             no_batch = await client.get("/classify/batches/nope")
@@ -109,9 +107,9 @@ async def test_two_hundred_through_an_llm_provider_over_real_http(
         with serve_flow(database, llm_base_url=base, llm_api_key="k", llm_concurrency=32) as url:
             outcome = await _feed(url, indicators[:200], provider=provider)
     assert (outcome.classified, outcome.failed) == (200, 0)
-    rows = _rows(database)
-    assert {row["provider"] for row in rows} == {provider}
-    assert all(FAMILY_OF_TYPE[row["indicator_type"]] == row["family"] for row in rows)
+    table = rows(database)
+    assert {row["provider"] for row in table} == {provider}
+    assert all(FAMILY_OF_TYPE[row["indicator_type"]] == row["family"] for row in table)
 
 
 async def test_a_provider_failing_for_good_ends_failed_with_the_reason(
@@ -120,11 +118,31 @@ async def test_a_provider_failing_for_good_ends_failed_with_the_reason(
     database = tmp_path / "flow.db"
     config = FakeLLMConfig(fault_rate=1.0, faults=["500"])
     with FakeLLMServer(config) as fake:
-        app = {"llm_base_url": fake.base_url, "llm_max_retries": 1, "llm_cache": False}
+        app: dict[str, Any] = {
+            "llm_base_url": fake.base_url,
+            "llm_max_retries": 1,
+            "llm_cache": False,
+        }
         with serve_flow(database, **app) as url:
             outcome = await _feed(url, indicators[:5], provider="openai")
     assert (outcome.classified, outcome.failed) == (0, 5)
-    rows = _rows(database)
-    assert {row["status"] for row in rows} == {"failed"}
-    assert all(row["error"] and "500" in row["error"] for row in rows)
+    table = rows(database)
+    assert {row["status"] for row in table} == {"failed"}
+    assert all(row["error"] and "500" in row["error"] for row in table)
     assert len(outcome.failures) == 5
+
+
+async def test_the_projects_settings_reach_the_step_declarations(
+    indicators: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the project is found from this test's folder, not from here
+    async with FlowTester.from_dir("steps", app={"api_max_batch": 2}) as flow:
+        document = (await flow.get("/openapi.json")).json()
+        refused = await flow.post("/classify/batch", json={"indicators": indicators[:3]})
+        accepted = await flow.post("/classify/batch", json={"indicators": indicators[:2]})
+        await flow.drain()
+    declared = document["components"]["schemas"]["ClassifyRequest"]["properties"]["indicators"]
+    assert declared["maxItems"] == 2
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "indicators"]
+    assert accepted.status_code == 202

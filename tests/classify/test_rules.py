@@ -1,17 +1,23 @@
-"""The offline rules provider: accuracy on the seeded catalog and on indicators it was not
-written against, exact labels for anchor indicators, and the sample-value detectors."""
+"""The offline rules provider: accuracy on the catalog (seeded and extra concepts) and on
+indicators it was not written against, exact labels for anchor indicators, the polarity
+table, the senses of ambiguous words, and the sample-value detectors."""
 
 from __future__ import annotations
 
 import ast
 import inspect
 import json
+import re
 import time
 from collections import Counter
 from typing import Any
+from unittest import mock
 
 import pytest
 
+from scripts import source
+from scripts.catalog import ALL_CONCEPTS, EXTRA_CONCEPTS
+from scripts.source import generate_rows
 from steps.classify import rules
 from steps.classify.models import (
     FAMILY_OF_TYPE,
@@ -29,8 +35,8 @@ from steps.classify.rules import (
     detect_cumulative_pattern,
     detect_frequency,
 )
-from steps.classify.source import generate_rows
 from steps.classify.units import normalize_units
+from tests.classify import heldout_indicators
 
 FIELDS = (
     "family",
@@ -41,15 +47,6 @@ FIELDS = (
     "reporting_frequency",
     "cumulative_pattern",
 )
-THRESHOLDS = {
-    "family": 0.90,
-    "indicator_type": 0.90,
-    "temporal_aggregation": 0.80,
-    "heat_map_orientation": 0.80,
-    "time_basis": 0.80,
-    "reporting_frequency": 0.90,
-    "cumulative_pattern": 0.90,
-}
 
 Case = tuple[IndicatorInput, NormalizedUnits, dict[str, str]]
 # Short codes used by the hand-written tables below.
@@ -72,12 +69,23 @@ def _input(row: dict[str, Any]) -> IndicatorInput:
     return IndicatorInput.model_validate(data)
 
 
+def _catalog_rows() -> list[dict[str, str | None]]:
+    """2,000 rows of the seeded concepts and a dozen of each extra concept, built by the
+    source generator (pointed at the extra concepts, which it does not seed)."""
+    rows = generate_rows(2_000, seed=42)
+    with mock.patch.object(source, "CONCEPTS", EXTRA_CONCEPTS):
+        rows += generate_rows(12 * len(EXTRA_CONCEPTS), seed=43)
+    return rows
+
+
 @pytest.fixture(scope="module")
 def cases() -> list[Case]:
     out: list[Case] = []
-    for row in generate_rows(2_000, seed=42):
+    for row in _catalog_rows():
         indicator = _input(row)
-        out.append((indicator, normalize_units(indicator.units), json.loads(row["expected"])))
+        expected = row["expected"]
+        assert expected is not None
+        out.append((indicator, normalize_units(indicator.units), json.loads(expected)))
     return out
 
 
@@ -90,10 +98,17 @@ def _table(title: str, hits: Counter[str], total: int, fields: tuple[str, ...]) 
 # --------------------------------------------------------------------------- accuracy
 
 
-@pytest.mark.anyio
+def test_the_catalog_rows_cover_every_concept(cases: list[Case]) -> None:
+    slugs = {indicator.indicator_id.split("-", 1)[1].rsplit("-", 1)[0] for indicator, *_ in cases}
+    assert slugs == {concept.slug for concept in ALL_CONCEPTS}
+    assert len(ALL_CONCEPTS) >= 300
+    assert vars(source)["CONCEPTS"] is not EXTRA_CONCEPTS  # the patch is undone
+
+
 async def test_accuracy_on_the_seeded_catalog(
     cases: list[Case], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Every row of every concept (seeded and extra) gets exactly its catalog labels."""
     provider = RulesProvider()
     hits: Counter[str] = Counter()
     misses: Counter[tuple[str, str, str, str]] = Counter()
@@ -106,11 +121,10 @@ async def test_accuracy_on_the_seeded_catalog(
                 misses[(field, indicator.name, expected[field], got[field])] += 1
     await provider.aclose()
     with capsys.disabled():
-        print(_table("rules provider on the seeded source rows", hits, len(cases), FIELDS))
-        for (field, name, want, got), count in misses.most_common(10):
-            print(f"  miss x{count}: {field} of {name!r}: expected {want}, got {got}")
-    for field, threshold in THRESHOLDS.items():
-        assert hits[field] / len(cases) >= threshold, field
+        print(_table("rules provider on the catalog rows", hits, len(cases), FIELDS))
+        for (field, name, want, found), count in misses.most_common(10):
+            print(f"  miss x{count}: {field} of {name!r}: expected {want}, got {found}")
+    assert not misses, misses.most_common(10)
 
 
 # Indicators that are not in the catalog (names, units or both are new), labelled by
@@ -187,10 +201,57 @@ def test_accuracy_on_held_out_indicators(capsys: pytest.CaptureFixture[str]) -> 
             )
         )
         print("\n".join(misses))
-    assert hits["family"] / len(HELD_OUT) >= 0.85
-    assert hits["indicator_type"] / len(HELD_OUT) >= 0.85
-    assert hits["temporal_aggregation"] / len(HELD_OUT) >= 0.80
-    assert hits["heat_map_orientation"] / len(HELD_OUT) >= 0.75
+    assert hits["family"] / len(HELD_OUT) >= 0.95
+    assert hits["indicator_type"] / len(HELD_OUT) >= 0.95
+    assert hits["temporal_aggregation"] / len(HELD_OUT) >= 0.90
+    assert hits["heat_map_orientation"] / len(HELD_OUT) >= 0.90
+
+
+# --------------------------------------------------------------------------- real-world names
+
+# Thresholds on the labelled evaluation set of `heldout_indicators.py`: real-world names
+# from domains the catalog covered thinly, none of them a catalog concept or alias.
+HELDOUT_THRESHOLDS = {
+    "family": 0.90,
+    "indicator_type": 0.85,
+    "temporal_aggregation": 0.85,
+    "heat_map_orientation": 0.90,
+    "time_basis": 0.85,
+    "reporting_frequency": 1.0,
+    "cumulative_pattern": 0.95,
+}
+
+
+def _spelling(name: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", name.lower()))
+
+
+def test_the_evaluation_set_is_not_the_catalog() -> None:
+    rows = heldout_indicators.HELDOUT
+    assert len(rows) >= 100
+    assert len({_spelling(row.name) for row in rows}) == len(rows)
+    known = {
+        _spelling(name) for concept in ALL_CONCEPTS for name in (concept.name, *concept.aliases)
+    }
+    assert not [row.name for row in rows if _spelling(row.name) in known]
+    for row in rows:
+        assert row.types.split() and row.aggregations.split() and row.orientations
+        assert set(row.orientations) <= {"+", "-", "0"}
+        assert all(type_ in FAMILY_OF_TYPE for type_ in row.types.split())
+        assert row.frequency in heldout_indicators.FREQUENCY
+
+
+def test_accuracy_on_real_world_names(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = heldout_indicators.HELDOUT
+    result = heldout_indicators.score(classify_indicator)
+    with capsys.disabled():
+        print(_table("rules provider on real-world names", result.hits, len(rows), FIELDS))
+        print(f"  cumulative_pattern on ytd rows: {result.ytd_hits}/{result.ytd_rows}")
+        print("\n".join(result.misses))
+    for field, threshold in HELDOUT_THRESHOLDS.items():
+        assert result.hits[field] / len(rows) >= threshold, field
+    assert result.ytd_rows >= 10
+    assert result.ytd_hits == result.ytd_rows
 
 
 # --------------------------------------------------------------------------- exact labels
@@ -430,7 +491,6 @@ def test_deterministic(cases: list[Case]) -> None:
         assert classify_indicator(indicator, units) == classify_indicator(indicator, units)
 
 
-@pytest.mark.anyio
 async def test_provider_contract() -> None:
     provider = RulesProvider()
     assert isinstance(provider, Provider)
@@ -438,7 +498,7 @@ async def test_provider_contract() -> None:
     indicator = IndicatorInput(indicator_id="usa-gdp-1", name="GDP", units="USD Billion")
     result = await provider.classify(indicator, normalize_units(indicator.units))
     assert result == classify_indicator(indicator, normalize_units(indicator.units))
-    assert await provider.aclose() is None
+    await provider.aclose()
 
 
 def test_rules_do_not_use_the_catalog() -> None:
@@ -456,6 +516,8 @@ def test_rules_do_not_use_the_catalog() -> None:
 
 def test_fast(cases: list[Case], capsys: pytest.CaptureFixture[str]) -> None:
     rules._read_name.cache_clear()
+    rules.orientation_of.cache_clear()
+    rules._name_parts.cache_clear()
     started = time.perf_counter()
     for indicator, units, _ in cases:
         classify_indicator(indicator, units)
@@ -466,4 +528,187 @@ def test_fast(cases: list[Case], capsys: pytest.CaptureFixture[str]) -> None:
     warm = (time.perf_counter() - started) / len(cases) * 1e6
     with capsys.disabled():
         print(f"\nrules provider: {cold:.1f} us/call cold cache, {warm:.1f} us/call warm")
-    assert warm < 200  # target < 50; generous for slow machines
+    # Nothing is asserted about time: a test must not race the clock. The timing is
+    # printed for the record; scripts/bench.py measures the end-to-end cost.
+
+
+# --------------------------------------------------------------------------- polarity
+
+
+@pytest.mark.parametrize(
+    ("name", "units", "orientation"),
+    [
+        # the head decides, not a word in the denominator or a definition
+        ("Bank capital to total risk-weighted assets", "%", "+"),
+        ("Household debt to disposable income", "%", "-"),
+        ("Spread on new loans (lending rate minus deposit rate)", "%", "-"),
+        # a two-sided name reads as its first side
+        ("Primary surplus/deficit", "% of GDP", "+"),
+        ("Net borrowing/lending of households", "% of GDP", "-"),
+        # exclusions and valuation phrases are cut off
+        ("Core inflation excluding energy and unprocessed food", "%", "-"),
+        ("Exports excluding fuels", "USD Million", "+"),
+        ("Household consumption at constant prices", "EUR Million", "+"),
+        # modifiers that change the reading of their head
+        ("Wage gap between men and women", "%", "-"),
+        ("Unemployment gap", "%", "0"),
+        ("Income share held by the bottom 40%", "%", "+"),
+        ("Employment in agriculture (% of total employment)", "% of total employment", "0"),
+        ("Deaths averted by vaccination", "Number", "+"),
+        # a yield's sign is its instrument's
+        ("Mortgage rate, 15-year fixed", "%", "-"),
+        ("Savings deposit rate", "%", "+"),
+        ("Refinancing rate", "%", "0"),
+        ("Government bond yield, 5-year", "%", "-"),
+        # bad news, good news, and neutral where the sign is ambiguous
+        ("Households in rent arrears", "Thousand", "-"),
+        ("Nitrogen dioxide emissions from transport", "Thousand Tonnes", "-"),
+        ("Patients waiting more than 18 weeks", "Thousand", "-"),
+        ("Pharmacists (per 10,000 people)", "per 10,000 people", "0"),
+        ("Hospital beds (per 10,000 people)", "per 10,000 people", "+"),
+        ("Coal consumption", "Million Tonnes", "0"),
+        ("Copper price", "USD/Tonne", "0"),
+    ],
+)
+def test_polarity(name: str, units: str, orientation: str) -> None:
+    assert _classify(name, units, "Annual").heat_map_orientation == ORIENTATION[orientation]
+
+
+def test_an_unknown_name_is_neutral_with_lower_confidence() -> None:
+    unknown = _classify("Zorblax Quotient", "points", "Monthly", LEVEL)
+    known = _classify("Zorblax Production Index", "points", "Monthly", LEVEL)
+    assert unknown.heat_map_orientation == "neutral"
+    assert "orientation unknown" in unknown.reasoning
+    assert known.heat_map_orientation == "higher-is-positive"
+    assert unknown.confidence < known.confidence
+
+
+def test_the_polarity_table_is_one_ordered_table() -> None:
+    labels = [row.label for row in rules.POLARITY]
+    assert len(labels) == len(set(labels))
+    assert {row.orientation for row in rules.POLARITY} == {
+        "higher-is-positive",
+        "lower-is-positive",
+        "neutral",
+    }
+    typed = [row for row in rules.POLARITY if row.types is not None]
+    assert typed and all(row.types for row in typed)
+    assert rules.orientation_of("Zorblax Quotient", "index") == ("neutral", None)
+
+
+# --------------------------------------------------------------------------- senses
+
+
+@pytest.mark.parametrize(
+    ("name", "units", "indicator_type", "aggregation"),
+    [
+        ("Milk yield", "kg per cow", "ratio", "total"),
+        ("Potato yield", "Tonnes per Hectare", "ratio", "total"),
+        ("Government bond yield, 5-year", "%", "yield", "pit"),
+        ("Balance sheet of commercial banks: total assets", "EUR Million", "stock", "pit"),
+        ("Trade balance in services", "EUR Million", "balance", "total"),
+        ("Installed solar capacity", "MW", "capacity", "pit"),
+        ("Capacity utilisation in services", "%", "percentage", "avg"),
+        ("Mortality rate, neonatal", "per 1,000 live births", "ratio", "total"),
+        ("Interest rate on consumer loans", "%", "yield", "pit"),
+        ("Growth rate of exports", "%", "rate", "rate"),
+        ("Freight rate, dry bulk", "USD per tonne", "price", "avg"),
+        ("Exchange rate index", "2015=100", "index", "avg"),
+        ("Price-to-book ratio", "ratio", "ratio", "pit"),
+        ("Stock market index", "points", "index", "pit"),
+        ("Livestock production index", "points", "index", "avg"),
+        ("Fixed broadband subscriptions per 100 people", "per 100 people", "ratio", "pit"),
+        ("Internet users (% of population)", "% of population", "percentage", "avg"),
+        ("Exports of goods (% of GDP)", "% of GDP", "ratio", "total"),
+        ("Exports of goods to GDP, change", "%", "rate", "rate"),
+        ("Forest area (% of total land)", "% of total land", "share", "pit"),
+        ("Capital to assets ratio of insurers", "%", "ratio", "pit"),
+    ],
+)
+def test_senses_and_measurements(
+    name: str, units: str, indicator_type: IndicatorType, aggregation: str
+) -> None:
+    result = _classify(name, units, "Annual")
+    assert (result.indicator_type, result.temporal_aggregation) == (
+        indicator_type,
+        AGGREGATION[aggregation],
+    )
+
+
+def test_a_physical_level_that_changes_sign_is_its_change() -> None:
+    weekly = [
+        SampleValue(date=f"2024-{1 + i // 4:02d}-{1 + 7 * (i % 4):02d}", value=v)
+        for i, v in enumerate([2.1, -3.4, 0.8, -1.2, 4.0, -0.5, 1.7, -2.2, 0.3, 1.1])
+    ]
+    levels = [SampleValue(date=s["date"], value=400.0 + s["value"]) for s in weekly]
+    change = _classify("Propane inventories", "Million Barrels", "Weekly", weekly)
+    stock = _classify("Propane inventories", "Million Barrels", "Weekly", levels)
+    assert (change.indicator_type, change.temporal_aggregation) == ("flow", "period-total")
+    assert (stock.indicator_type, stock.temporal_aggregation) == ("stock", "point-in-time")
+
+
+# --------------------------------------------------------------------------- fiscal ytd
+
+
+def _fiscal_ytd(reset_month: int, step: int = 1, count: int = 25) -> list[SampleValue]:
+    """Flows summed from `reset_month` and reset there, every `step` months from January
+    2022 (quarter ends for step 3)."""
+    out: list[SampleValue] = []
+    total = 40.0
+    for index in range(count):
+        months = (step - 1) + index * step
+        year, month = 2022 + months // 12, months % 12 + 1
+        first_period = (month - reset_month) % 12 < step
+        total = (0.0 if first_period else total) + 10.0 * (1 + 0.1 * (index % 3))
+        out.append(SampleValue(date=f"{year}-{month:02d}-28", value=total))
+    return out
+
+
+@pytest.mark.parametrize("reset_month", range(1, 13))
+def test_ytd_detected_whatever_month_the_year_starts(reset_month: int) -> None:
+    samples = _fiscal_ytd(reset_month)
+    assert detect_cumulative_pattern(samples, text="Receipts") == "ytd"
+    assert detect_cumulative_pattern(list(reversed(samples)), text="Receipts") == "ytd"
+
+
+@pytest.mark.parametrize("reset_month", [1, 4, 7, 10])
+def test_quarterly_ytd_detected_whatever_quarter_the_year_starts(reset_month: int) -> None:
+    samples = _fiscal_ytd(reset_month, step=3, count=16)
+    assert detect_cumulative_pattern(samples) == "ytd"
+    result = _classify("Central government receipts", "USD Million", "Quarterly", samples)
+    assert (result.temporal_aggregation, result.time_basis) == ("period-cumulative", "cumulative")
+
+
+def test_not_ytd_when_the_falls_do_not_come_at_one_month() -> None:
+    # a rising level that collapses once, mid-year, and grows again
+    values = [10.0 + i for i in range(12)] + [3.0 + i for i in range(13)]
+    assert detect_cumulative_pattern(_monthly(values)) == "periodic"
+    # a policy rate cut in half and then flat
+    steps = _monthly([0.5] * 9 + [0.25] * 16)
+    assert detect_cumulative_pattern(steps) == "periodic"
+    # resets in April one year and in July the next
+    mixed = _fiscal_ytd(4)[:12] + _fiscal_ytd(7)[12:]
+    assert detect_cumulative_pattern(mixed) == "periodic"
+
+
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [
+        ("Net borrowing, financial year to date", None),
+        ("Federal outlays, fiscal year to date", None),
+        ("Soybean exports, marketing year to date", None),
+        ("Fiscal deficit, April to date", None),
+        ("Receipts, July-to-date", None),
+        ("Tax receipts FYTD", None),
+        ("Electricity generation, accumulated", None),
+        ("Sugar procurement", "Cane crushed, accumulated since the start of the season."),
+        ("Coffee exports", "Exports summed from the beginning of the marketing year."),
+    ],
+)
+def test_ytd_read_in_names_and_descriptions(name: str, description: str | None) -> None:
+    assert _classify(name, "Thousand Tonnes", description=description).cumulative_pattern == ("ytd")
+
+
+def test_not_ytd_by_name() -> None:
+    for name in ("Exports accumulated over the last 12 months", "Date of the last revision"):
+        assert detect_cumulative_pattern(None, text=name) == "unknown"

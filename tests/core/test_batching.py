@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from stepflow import Context, Runtime, Settings, build_registry, event_step
-from stepflow.batching import Batcher
-
-pytestmark = pytest.mark.anyio
+from stepflow._batching import Batcher
 
 
 async def test_concurrent_submits_are_flushed_in_batches_of_max_size() -> None:
@@ -65,7 +61,7 @@ async def test_a_resource_is_made_once_per_runtime_and_closed_on_stop() -> None:
         ctx.resource("thing", make)
 
     registry, _ = build_registry([use])
-    runtime = Runtime(registry, Settings(database=":memory:", state="memory"))  # type: ignore[arg-type]
+    runtime = Runtime(registry, Settings(database=":memory:", state="memory"))
     async with runtime:
         for _ in range(3):
             await runtime.publish("go", None)

@@ -9,12 +9,9 @@ import pytest
 from pydantic import BaseModel
 
 from stepflow import Context, NonRetriableError, RetryAfter, UndeclaredEmitError, event_step
-from stepflow.events import Subscription
-from stepflow.testing import FlowTester
-
-pytestmark = pytest.mark.anyio
-
-FAST = {"retry_base_delay": 0.001, "retry_max_delay": 0.01}
+from stepflow._events import Subscription
+from stepflow.testing import FlowTester, wait_until
+from tests.helpers import FAST, next_turn
 
 
 class Item(BaseModel):
@@ -46,13 +43,16 @@ async def test_a_step_never_runs_more_handlers_than_its_concurrency(
 ) -> None:
     running = 0
     peak = 0
+    full = asyncio.Event()  # three at once: only then does any of them finish
 
     @event_step(name="Slow", subscribes=["item"], input=Item, concurrency=3)
     async def slow(item: Item, ctx: Context) -> None:
         nonlocal running, peak
         running += 1
         peak = max(peak, running)
-        await asyncio.sleep(0.005)
+        if running == 3:
+            full.set()
+        await full.wait()
         running -= 1
 
     async with FlowTester([slow], **backend) as flow:
@@ -66,13 +66,16 @@ async def test_a_step_never_runs_more_handlers_than_its_concurrency(
 async def test_concurrency_is_shared_across_a_steps_topics(backend: dict[str, Any]) -> None:
     running = 0
     peak = 0
+    full = asyncio.Event()
 
     @event_step(name="Two", subscribes=["x", "y"], input=Item, concurrency=2)
     async def two(item: Item, ctx: Context) -> None:
         nonlocal running, peak
         running += 1
         peak = max(peak, running)
-        await asyncio.sleep(0.005)
+        if running == 2:
+            full.set()
+        await full.wait()
         running -= 1
 
     async with FlowTester([two], **backend) as flow:
@@ -95,17 +98,21 @@ async def test_a_full_queue_makes_emit_wait_and_stays_at_its_bound() -> None:
 
     async with FlowTester([gate], queue_size=5) as flow:
         producer = asyncio.create_task(_emit_range(flow, 20))
-        await asyncio.sleep(0.05)
         sub = Subscription("item", "Gate")
-        # One event is being handled, five wait in the queue, the producer is blocked.
-        assert flow.runtime.bus.depth(sub) == 5
+        # One event is being handled, five wait in the queue, the 7th publish waits.
+        await wait_until(
+            lambda: len(flow.emitted("item")) == 7 and flow.runtime.bus.depth(sub) == 5,
+            what="the queue to fill",
+        )
+        for _ in range(10):  # however long it is left, the producer stays blocked
+            await next_turn()
         assert not producer.done()
-        assert len(flow.emitted("item")) == 7  # the 7th publish is the one waiting
+        assert (flow.runtime.bus.depth(sub), len(flow.emitted("item"))) == (5, 7)
         depths = []
         release.set()
         while not producer.done():
             depths.append(flow.runtime.bus.depth(sub))
-            await asyncio.sleep(0)
+            await next_turn()
         await flow.drain()
 
     assert max(depths) <= 5
@@ -237,7 +244,7 @@ async def test_a_handler_past_its_timeout_is_retried_then_dead_lettered(
     async def hang(item: Item, ctx: Context) -> None:
         nonlocal calls
         calls += 1
-        await asyncio.sleep(10)
+        await asyncio.Event().wait()  # hangs until the timeout cancels it
 
     async with FlowTester([hang], **FAST, **backend) as flow:
         await flow.emit("item", {"n": 1})
@@ -269,8 +276,10 @@ async def test_invalid_input_is_dead_lettered_with_the_pydantic_error_without_re
     assert "Input should be a valid integer" in letter.error
 
 
-async def test_an_undeclared_emit_raises_and_dead_letters(backend: dict[str, Any]) -> None:
-    @event_step(name="Rogue", subscribes=["item"], input=Item, emits=["ok"], retries=0)
+async def test_an_undeclared_emit_is_a_coding_error_dead_lettered_without_retries(
+    backend: dict[str, Any],
+) -> None:
+    @event_step(name="Rogue", subscribes=["item"], input=Item, emits=["ok"], retries=3)
     async def rogue(item: Item, ctx: Context) -> None:
         await ctx.emit("not.declared", {"n": item.n})
 
@@ -282,7 +291,27 @@ async def test_an_undeclared_emit_raises_and_dead_letters(backend: dict[str, Any
     assert letter.error == (
         "UndeclaredEmitError: step 'Rogue' emitted 'not.declared', which is not in its emits (ok)"
     )
+    assert letter.attempts == 1
     assert flow.emitted("not.declared") == []
+
+
+async def test_data_json_cannot_hold_is_refused_at_emit_and_nothing_is_published(
+    backend: dict[str, Any],
+) -> None:
+    @event_step(name="Odd", subscribes=["item"], input=Item, emits=["ok"], retries=0)
+    async def odd(item: Item, ctx: Context) -> None:
+        await ctx.emit("ok", {"when": object()})
+
+    async with FlowTester([odd], **backend) as flow:
+        await flow.emit("item", {"n": 1})
+        await flow.drain()
+        [letter] = await flow.dead_letters()
+        with pytest.raises(TypeError, match=r"^event data for 'ok' is not JSON-serializable"):
+            await flow.emit("ok", object())
+
+    assert letter.error.startswith("TypeError: event data for 'ok' is not JSON-serializable")
+    assert letter.data == {"n": 1}  # the event that failed, kept whole
+    assert flow.emitted("ok") == []
 
 
 async def test_emit_outside_emits_raises_undeclared_emit_error(backend: dict[str, Any]) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, ConfigDict
 
-from stepflow import ConfigError, load_settings
+from stepflow import ConfigError, current_settings, load_settings
 
 
 def _project(tmp_path: Path, table: str) -> Path:
@@ -17,7 +18,7 @@ def _project(tmp_path: Path, table: str) -> Path:
 def test_defaults_resolve_paths_against_the_project(tmp_path: Path) -> None:
     settings = load_settings(tmp_path, env={})
     assert settings.steps_dir == tmp_path / "steps"
-    assert settings.database == tmp_path / ".stepflow" / "stepflow.db"
+    assert settings.database == str(tmp_path / ".stepflow" / "stepflow.db")
     assert (settings.emit_batch_size, settings.emit_batch_delay, settings.bus) == (
         25,
         0.0,
@@ -43,13 +44,17 @@ def test_app_settings_merge_from_pyproject_and_environment(tmp_path: Path) -> No
 
 def test_an_unknown_key_in_pyproject_stops_startup(tmp_path: Path) -> None:
     root = _project(tmp_path, "queue_sise = 10")
-    with pytest.raises(ConfigError, match="unknown setting 'queue_sise'"):
+    with pytest.raises(ConfigError) as raised:
         load_settings(root, env={})
+    assert str(raised.value) == "unknown setting 'queue_sise' (did you mean 'queue_size'?)"
 
 
 def test_an_unknown_environment_variable_stops_startup(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="unknown setting STEPFLOW_QUEUE_SISE"):
+    with pytest.raises(ConfigError) as raised:
         load_settings(tmp_path, env={"STEPFLOW_QUEUE_SISE": "1"})
+    assert str(raised.value) == (
+        "unknown setting STEPFLOW_QUEUE_SISE (environment) (did you mean STEPFLOW_QUEUE_SIZE?)"
+    )
 
 
 def test_a_bad_value_names_the_key(tmp_path: Path) -> None:
@@ -59,3 +64,59 @@ def test_a_bad_value_names_the_key(tmp_path: Path) -> None:
         load_settings(_project(tmp_path, "default_concurrency = 0"), env={})
     with pytest.raises(ConfigError, match="bad value for setting 'bus'"):
         load_settings(tmp_path, env={"STEPFLOW_BUS": "kafka"})
+
+
+def test_a_key_like_nothing_known_gets_no_suggestion(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(_project(tmp_path, "zzz = 1"), env={})
+    assert str(raised.value) == "unknown setting 'zzz'"
+
+
+def test_an_empty_api_key_is_a_config_error_not_authentication_off(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="bad value for setting 'api_key': Value error, is empty"):
+        load_settings(tmp_path, env={"STEPFLOW_API_KEY": ""})
+
+
+def test_app_overrides_merge_key_by_key(tmp_path: Path) -> None:
+    root = _project(tmp_path, "[tool.stepflow.app]\na = 1\nb = 2")
+    settings = load_settings(root, env={"STEPFLOW_APP_B": "3"}, overrides={"app": {"c": 4}})
+    assert settings.app == {"a": 1, "b": "3", "c": 4}
+
+
+class Flow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    batch_limit: int = 10
+
+
+def test_app_settings_validate_as_a_model_and_name_bad_keys(tmp_path: Path) -> None:
+    good = load_settings(_project(tmp_path, "[tool.stepflow.app]\nbatch_limit = 3"), env={})
+    assert good.app_settings(Flow) == Flow(batch_limit=3)
+    typo = load_settings(tmp_path, env={"STEPFLOW_APP_BATCH_LIMT": "3"})
+    with pytest.raises(ConfigError) as raised:
+        typo.app_settings(Flow)
+    assert str(raised.value) == (
+        "unknown setting 'app.batch_limt' (did you mean 'app.batch_limit'?)"
+    )
+    bad = load_settings(tmp_path, env={"STEPFLOW_APP_BATCH_LIMIT": "many"})
+    with pytest.raises(ConfigError, match=r"bad value for setting 'app\.batch_limit'"):
+        bad.app_settings(Flow)
+
+
+def test_lists_are_read_from_comma_separated_variables(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, env={"STEPFLOW_ALLOWED_HOSTS": "a.example, b.example"})
+    assert settings.allowed_hosts == ["a.example", "b.example"]
+
+
+def test_a_postgresql_url_is_kept_as_it_is(tmp_path: Path) -> None:
+    url = "postgresql://user:pw@db.internal:5432/flows"
+    settings = load_settings(tmp_path, env={"STEPFLOW_DATABASE": url})
+    assert (settings.database, settings.uses_postgres) == (url, True)
+
+
+def test_current_settings_outside_discovery_are_defaults_and_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STEPFLOW_APP_GREETING", "Hi")
+    assert current_settings().app == {"greeting": "Hi"}
+    assert current_settings().queue_size == 1_000

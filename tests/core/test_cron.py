@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
 
-from stepflow import Context, Runtime, Settings, build_registry, cron_step
-from stepflow.cron import CronSchedule
-
-pytestmark = pytest.mark.anyio
+from stepflow import Context, Runtime, Settings, UnknownStepError, build_registry, cron_step
+from stepflow._cron import CronSchedule
+from stepflow.testing import FlowTester, wait_until
 
 
 def test_next_fire_time_follows_the_expression() -> None:
@@ -29,8 +27,30 @@ async def test_a_cron_step_runs_every_second_while_the_runtime_runs() -> None:
         ticks.append(ctx.trace_id)
 
     registry, _ = build_registry([tick])
-    settings = Settings(database=":memory:", state="memory")  # type: ignore[arg-type]
+    settings = Settings(database=":memory:", state="memory")
     async with Runtime(registry, settings):
-        await asyncio.sleep(2.2)
-    assert len(ticks) >= 2
-    assert len(set(ticks)) == len(ticks)
+        await wait_until(lambda: len(ticks) >= 2, what="two ticks")
+    assert len(set(ticks)) == len(ticks)  # each firing is a trace of its own
+
+
+async def test_a_failing_cron_handler_is_logged_and_runs_again() -> None:
+    calls: list[str] = []
+
+    @cron_step(name="Flaky", cron="* * * * * *")
+    async def flaky(ctx: Context) -> None:
+        calls.append(ctx.trace_id)
+        raise RuntimeError("not this time")
+
+    registry, _ = build_registry([flaky])
+    async with Runtime(registry, Settings(database=":memory:", state="memory")):
+        await wait_until(lambda: len(calls) >= 2, what="a second firing")
+
+
+async def test_run_cron_with_an_unknown_name_says_which_there_are() -> None:
+    @cron_step(name="Tick", cron="* * * * *")
+    async def tick(ctx: Context) -> None: ...
+
+    async with FlowTester([tick]) as flow:
+        with pytest.raises(UnknownStepError) as raised:
+            await flow.run_cron("NoSuch")
+    assert str(raised.value) == "no cron step named 'NoSuch'; the project has: Tick"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stepflow import DiscoveryError, discover
+from stepflow import DiscoveryError, Settings, UnknownStepError, discover
 
 HEADER = "from pydantic import BaseModel\nfrom stepflow import api_step, event_step, cron_step\n"
 
@@ -55,7 +55,7 @@ def test_an_import_error_names_the_file_and_line(tmp_path: Path) -> None:
     bad = _write(steps, "bad_step.py", "\nx = 1\nraise RuntimeError('boom')\n")
     with pytest.raises(DiscoveryError) as caught:
         discover(steps)
-    assert caught.value.problems == [f"error: {bad}:5: RuntimeError: boom"]
+    assert [str(p) for p in caught.value.problems] == [f"error: {bad}:5: RuntimeError: boom"]
 
 
 def test_a_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
@@ -63,7 +63,7 @@ def test_a_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
     bad = _write(steps, "bad_step.py", "def broken(:\n")
     with pytest.raises(DiscoveryError) as caught:
         discover(steps)
-    assert caught.value.problems[0].startswith(f"error: {bad}:3: SyntaxError")
+    assert str(caught.value.problems[0]).startswith(f"error: {bad}:3: SyntaxError")
 
 
 def test_a_bad_declaration_is_reported_with_its_file(tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_a_bad_declaration_is_reported_with_its_file(tmp_path: Path) -> None:
     bad = _write(steps, "c_step.py", '@cron_step(name="C", cron="nope")\nasync def c(ctx): ...\n')
     with pytest.raises(DiscoveryError) as caught:
         discover(steps)
-    assert caught.value.problems == [
+    assert [str(p) for p in caught.value.problems] == [
         f"error: {bad}:3: step 'C': cron: invalid cron expression 'nope'"
     ]
 
@@ -102,9 +102,10 @@ def test_validation_reports_duplicate_names_and_routes_at_once(tmp_path: Path) -
     )
     with pytest.raises(DiscoveryError) as caught:
         discover(steps)
-    assert caught.value.problems == [
-        f"error: step 'Twice': duplicate step name (declared in {first}, {second})",
-        f"error: {first}: step 'Get': duplicate route GET /items/{{id}} ('Get', 'Fetch')",
+    assert [str(p) for p in caught.value.problems] == [
+        f"error: {second}:7: step 'Twice': duplicate step name (declared at {first}:7, {second}:7)",
+        f"error: {second}:4: step 'Fetch': duplicate route GET /items/{{id}}"
+        f" ('Get' at {first}:4, 'Fetch' at {second}:4)",
     ]
 
 
@@ -120,8 +121,8 @@ def test_dangling_topics_are_warnings(tmp_path: Path) -> None:
     )
     _, warnings = discover(steps)
     assert [str(w) for w in warnings] == [
-        f"warning: {path}: step 'Lonely': subscribes to 'nobody.emits', which no step emits",
-        f"warning: {path}: step 'Lonely': emits 'nobody.listens', which no step subscribes to",
+        f"warning: {path}:4: step 'Lonely': subscribes to 'nobody.emits', which no step emits",
+        f"warning: {path}:4: step 'Lonely': emits 'nobody.listens', which no step subscribes to",
     ]
 
 
@@ -156,10 +157,10 @@ def test_subscribers_with_incompatible_input_models_are_an_error(tmp_path: Path)
     )
     with pytest.raises(DiscoveryError) as caught:
         discover(steps)
-    assert caught.value.problems == [
-        f"error: {path}: step 'Three': subscribers of 't' have incompatible input models: "
+    assert [str(p) for p in caught.value.problems] == [
+        f"error: {path}:23: step 'Three': subscribers of 't' have incompatible input models: "
         "One takes ById, Three takes ByName (field 'id' has different types)",
-        f"error: {path}: step 'Three': subscribers of 't' have incompatible input models: "
+        f"error: {path}:23: step 'Three': subscribers of 't' have incompatible input models: "
         "Two takes Loose, Three takes ByName (field 'id' has different types)",
     ]
 
@@ -167,3 +168,52 @@ def test_subscribers_with_incompatible_input_models_are_an_error(tmp_path: Path)
 def test_a_missing_steps_directory_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DiscoveryError, match=r"steps directory .* does not exist"):
         discover(tmp_path / "nope")
+
+
+def test_two_handlers_bound_to_one_name_are_both_steps_with_a_warning(tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    path = _write(
+        steps,
+        "a_step.py",
+        """
+        @api_step(name="First", method="POST", path="/a", emits=["t"])
+        async def handle(req, ctx): ...
+
+        @event_step(name="Second", subscribes=["t"])
+        async def handle(d, c): ...
+        """,
+    )
+    registry, warnings = discover(steps)
+    assert sorted(registry.by_name) == ["First", "Second"]
+    assert [str(w) for w in warnings] == [
+        f"warning: {path}:4: step 'First': handler 'handle' is defined again later in the "
+        "module; both steps are registered, but rename one of the functions"
+    ]
+
+
+def test_step_modules_read_the_settings_discovery_was_given(tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    _write(
+        steps,
+        "a_step.py",
+        """
+        from stepflow import current_settings
+
+        LIMIT = current_settings().app["limit"]
+
+        @cron_step(name=f"Every{LIMIT}", cron=f"*/{LIMIT} * * * *")
+        async def every(ctx): ...
+        """,
+    )
+    registry, _ = discover(steps, Settings(app={"limit": 7}))
+    assert registry.cron_steps[0].name == "Every7"
+    assert registry.cron_steps[0].cron == "*/7 * * * *"
+
+
+def test_an_unknown_step_name_lists_the_steps_there_are(tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    _write(steps, "a_step.py", '@cron_step(name="Tick", cron="* * * * *")\nasync def t(c): ...\n')
+    registry, _ = discover(steps)
+    with pytest.raises(UnknownStepError) as caught:
+        registry.step("Tock", "cron")
+    assert str(caught.value) == "no cron step named 'Tock'; the project has: Tick"

@@ -1,18 +1,15 @@
-"""Redis-only behaviour of the bus: losing the connection."""
+"""Redis-only behaviour of the bus: losing the connection, and whose work is alive."""
 
 from __future__ import annotations
 
-import asyncio
+from typing import Any
 
-import pytest
 import redis
 from pydantic import BaseModel
 
 from stepflow import Context, event_step
-from stepflow.testing import FlowTester
-from tests.conftest import REDIS_URL
-
-pytestmark = pytest.mark.anyio
+from stepflow.testing import FlowTester, wait_until
+from tests.helpers import REDIS_URL
 
 
 class Item(BaseModel):
@@ -28,7 +25,7 @@ async def test_workers_keep_receiving_after_redis_drops_their_connections(
     async def keep(item: Item, ctx: Context) -> None:
         handled.append(item.n)
 
-    settings = {"bus": REDIS_URL, "redis_namespace": redis_namespace}
+    settings: dict[str, Any] = {"bus": REDIS_URL, "redis_namespace": redis_namespace}
     async with FlowTester([keep], **settings) as flow:
         await flow.emit("item", {"n": 1})
         await flow.drain(timeout=10)
@@ -38,8 +35,22 @@ async def test_workers_keep_receiving_after_redis_drops_their_connections(
         finally:
             admin.close()
         assert killed >= 1
-        await asyncio.sleep(0.6)  # the fetch loop sees the error, pauses, reconnects
-        await flow.emit("item", {"n": 2})
-        await flow.drain(timeout=10)
+        await flow.emit("item", {"n": 2})  # on a new connection; the fetch loop reconnects
+        await wait_until(lambda: handled == [1, 2], what="the event after the drop")
 
     assert handled == [1, 2]
+
+
+async def test_work_in_redis_lives_with_its_epoch_and_work_in_hand_with_its_process(
+    redis_namespace: str,
+) -> None:
+    @event_step(name="Idle", subscribes=["item"], input=Item)
+    async def idle(item: Item, ctx: Context) -> None:
+        return None
+
+    async with FlowTester([idle], bus=REDIS_URL, redis_namespace=redis_namespace) as flow:
+        leases = flow.runtime.leases
+        assert leases.owner.startswith("redis:")
+        assert leases.process != leases.owner
+        owners = {leases.owner, leases.process, "redis:an-epoch-redis-lost", "a-dead-process"}
+        assert await leases.alive(owners) == {leases.owner, leases.process}

@@ -11,50 +11,34 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 
-from stepflow import Runtime, Settings, discover
-from stepflow.http import build_app
-from stepflow.testing import LiveServer
+from stepflow.testing import wait_until_blocking
+from tests.helpers import serve_flow
 
 pytestmark = pytest.mark.slow
 
-STEPS = Path(__file__).resolve().parents[2] / "steps"
 API_KEY = "s3cret-key-for-hostile-tests"
 BATCH = "/classify/batch"
 JSON_CT = {"content-type": "application/json"}
 TEN_MB = 10 * 1024 * 1024
 
 
-@contextmanager
-def serve_classify(database: Path, api_key: str | None = None, **app: Any) -> Iterator[str]:
-    """The classify flow on a free loopback port; like `tests/classify/conftest.serve_flow`,
-    plus the framework's `api_key`."""
-    registry, _ = discover(STEPS)
-    settings = Settings(
-        database=database, steps_dir=STEPS, app=app, retry_base_delay=0.01, api_key=api_key
-    )
-    with LiveServer(build_app(Runtime(registry, settings))) as server:
-        yield server.url
-
-
 @pytest.fixture(scope="module")
 def open_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_classify(tmp_path_factory.mktemp("hostile-open") / "flow.db") as url:
+    with serve_flow(tmp_path_factory.mktemp("hostile-open") / "flow.db") as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def keyed_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = tmp_path_factory.mktemp("hostile-keyed") / "flow.db"
-    with serve_classify(database, api_key=API_KEY) as url:
+    with serve_flow(database, framework={"api_key": API_KEY}) as url:
         yield url
 
 
@@ -193,7 +177,17 @@ CASES = [
         "sample-value-as-word",
         sample('"abc"'),
         (*IND0, "sample_values", 0, "value"),
-        "float_parsing",
+        "float_type",
+    ),
+    # Numbers are strict: JSON's true is not 1.0, nor is the string "1".
+    unprocessable(
+        "sample-value-as-bool", sample("true"), (*IND0, "sample_values", 0, "value"), "float_type"
+    ),
+    unprocessable(
+        "sample-value-as-numeric-string",
+        sample('"1.5"'),
+        (*IND0, "sample_values", 0, "value"),
+        "float_type",
     ),
     unprocessable(
         "llm_provider-as-number", batch(llm_provider=1), ("llm_provider",), "literal_error"
@@ -228,6 +222,10 @@ CASES = [
     unprocessable("name-empty", batch(item(name="")), (*IND0, "name"), "string_too_short"),
     unprocessable(
         "name-whitespace-only", batch(item(name=" \t\u3000 ")), (*IND0, "name"), "string_too_short"
+    ),
+    # U+0085 is whitespace to the server but not to ECMA-262's `\s`: the pattern says so.
+    unprocessable(
+        "name-next-line-only", batch(item(name="\x85")), (*IND0, "name"), "string_too_short"
     ),
     unprocessable(
         "indicator_id-empty", batch(item("")), (*IND0, "indicator_id"), "string_too_short"
@@ -407,6 +405,7 @@ CASES = [
     case("valid-name-500-chars", 202, batch(item(name="n" * 500))),
     case("valid-indicator_id-200-chars", 202, batch(item("i" * 200))),
     case("valid-whitespace-around-id-is-stripped", 202, batch(item("  padded\t"))),
+    case("valid-name-a-byte-order-mark", 202, batch(item(name="\ufeff"))),  # not White_Space
     case("valid-llm_provider-null", 202, batch(llm_provider=None)),
     case("valid-llm_provider-rules", 202, batch(llm_provider="rules")),
     case("valid-largest-finite-sample-value", 202, sample("1.7976931348623157e308")),
@@ -512,17 +511,60 @@ def test_non_digit_content_length_is_refused(open_url: str) -> None:
     assert httpx.get(f"{open_url}/health", timeout=10).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="uvicorn's h11 parser answers a non-digit Content-Length itself with 400 text/plain "
-    "and an empty body before the app runs, so the documented JSON error (the `invalid "
-    "Content-Length header` branch of stepflow.http.read_body) is never sent",
-)
-def test_non_digit_content_length_answer_is_json(open_url: str) -> None:
-    answer = raw_request(open_url, NON_DIGIT_CONTENT_LENGTH)
-    head, _, body = answer.partition(b"\r\n\r\n")
+@pytest.mark.parametrize("length", [b"abc", b"-1", b"1e3", b"12 34"])
+def test_malformed_framing_is_answered_in_json(open_url: str, length: bytes) -> None:
+    request = (
+        b"POST /classify/batch HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + length + b"\r\n\r\n" + batch()
+    )
+    head, _, body = raw_request(open_url, request).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), head
     assert b"content-type: application/json" in head.lower(), head
-    assert "detail" in json.loads(body)
+    assert json.loads(body)["detail"].startswith("malformed HTTP request: ")
+
+
+def test_a_404_quotes_at_most_200_characters_of_the_id(open_url: str) -> None:
+    # 10,000 characters: a request head over h11's 16 KB buffer is refused with a 400
+    # when it arrives in more than one read, which depends on the loopback's timing.
+    response = httpx.get(f"{open_url}/classify/indicators/{'x' * 10_000}", timeout=10)
+    assert response.status_code == 404
+    assert response.json() == {"detail": f"no indicator '{'x' * 200}…'"}
+
+
+def test_a_client_that_never_finishes_its_headers_is_cut_off(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    database = tmp_path_factory.mktemp("slow-headers") / "flow.db"
+    with serve_flow(database, framework={"header_timeout": 0.5}) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(b"POST /classify/batch HTTP/1.1\r\nHost: test\r\nX-Slow: ")
+            answer = b"".join(iter(lambda: sock.recv(65_536), b""))  # until it closes
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408 "), head
+        assert json.loads(body) == {"detail": "the request head did not arrive in time"}
+        with socket.create_connection((host, int(port)), timeout=30) as idle:
+            assert idle.recv(1) == b""  # a connection that sends nothing is closed too
+
+
+def test_a_client_leaving_mid_body_is_one_debug_line(
+    open_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="stepflow.http")
+    host, port = open_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /classify/batch HTTP/1.1\r\nHost: test\r\nContent-Type: application/json"
+            b"\r\nContent-Length: 100000\r\n\r\n{"
+        )
+    assert httpx.get(f"{open_url}/health", timeout=10).status_code == 200
+    wait_until_blocking(
+        lambda: any(r.getMessage() == "client disconnected mid-request" for r in caplog.records),
+        what="the disconnect to be noticed",
+    )
+    assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+    [line] = [r for r in caplog.records if r.getMessage() == "client disconnected mid-request"]
+    assert line.levelname == "DEBUG"
 
 
 def test_accepted_indicator_id_with_slash_reads_back(open_url: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,10 +9,20 @@ import httpx
 import pytest
 from pydantic import BaseModel, Field
 
-from stepflow import ApiRequest, ApiResponse, Context, Runtime, Settings, api_step, event_step
-from stepflow.discovery import build_registry
-from stepflow.http import HttpError, build_app
-from stepflow.testing import LiveServer
+from stepflow import (
+    ApiRequest,
+    ApiResponse,
+    Context,
+    HttpError,
+    Runtime,
+    Settings,
+    Unavailable,
+    api_step,
+    build_app,
+    event_step,
+)
+from stepflow._discovery import build_registry
+from stepflow.testing import LiveServer, wait_until_blocking
 
 
 class Order(BaseModel):
@@ -69,7 +78,22 @@ async def bad_shape(req: ApiRequest[None], ctx: Context) -> ApiResponse:
     return ApiResponse(body={"id": 1})
 
 
-STEPS = [create_order, ship, record, get_order, explode, bad_shape]
+@api_step(name="Plain", method="GET", path="/plain")
+async def plain(req: ApiRequest[None], ctx: Context) -> dict[str, bool]:
+    return {"plain": True}
+
+
+@api_step(name="Odd", method="GET", path="/odd")
+async def odd(req: ApiRequest[None], ctx: Context) -> int:
+    return 42
+
+
+@api_step(name="Down", method="POST", path="/unavailable")
+async def down(req: ApiRequest[None], ctx: Context) -> ApiResponse:
+    raise Unavailable("the database", "disk I/O error", retry_after=2.5)
+
+
+STEPS: list[Any] = [create_order, ship, record, get_order, explode, bad_shape, plain, odd, down]
 
 
 def _serve(tmp_path: Any, **settings: Any) -> Iterator[httpx.Client]:
@@ -91,12 +115,8 @@ def keyed(tmp_path: Any) -> Iterator[httpx.Client]:
 
 
 def _wait_for(client: httpx.Client, path: str) -> httpx.Response:
-    for _ in range(500):
-        response = client.get(path)
-        if response.status_code == 200:
-            return response
-        time.sleep(0.01)
-    raise AssertionError(f"{path} never answered 200")
+    wait_until_blocking(lambda: client.get(path).status_code == 200, what=f"{path} to answer")
+    return client.get(path)
 
 
 def test_api_to_event_to_event_over_real_http(client: httpx.Client) -> None:
@@ -215,10 +235,12 @@ def test_api_key_missing_or_wrong_is_401(keyed: httpx.Client) -> None:
     assert right.status_code == 202
 
 
-def test_health_answers_without_a_key(keyed: httpx.Client) -> None:
+def test_health_answers_without_a_key_but_shows_queues_only_with_it(keyed: httpx.Client) -> None:
     response = keyed.get("/health")
     assert response.status_code == 200
-    assert response.json()["status"] == "ok"
+    assert response.json() == {"status": "ok", "steps": len(STEPS)}
+    with_key = keyed.get("/health", headers={"x-api-key": "s3cret"}).json()
+    assert with_key == {"status": "ok", "steps": len(STEPS), "queued": {}}
 
 
 def test_openapi_describes_routes_models_and_errors(client: httpx.Client) -> None:
@@ -242,7 +264,7 @@ def test_openapi_describes_routes_models_and_errors(client: httpx.Client) -> Non
 
 def test_internal_emit_publishes_from_loopback(client: httpx.Client) -> None:
     response = client.post(
-        "/_stepflow/emit", json={"topic": "order.created", "data": {"id": "E1", "qty": 2}}
+        "/_stepflow/api/emit", json={"topic": "order.created", "data": {"id": "E1", "qty": 2}}
     )
     assert response.status_code == 202
     assert _wait_for(client, "/orders/E1").json()["qty"] == 2
@@ -250,12 +272,109 @@ def test_internal_emit_publishes_from_loopback(client: httpx.Client) -> None:
 
 def test_internal_emit_needs_the_key_when_one_is_configured(keyed: httpx.Client) -> None:
     body = {"topic": "order.created", "data": {"id": "K", "qty": 1}}
-    assert keyed.post("/_stepflow/emit", json=body).status_code == 401
-    ok = keyed.post("/_stepflow/emit", json=body, headers={"x-api-key": "s3cret"})
+    assert keyed.post("/_stepflow/api/emit", json=body).status_code == 401
+    ok = keyed.post("/_stepflow/api/emit", json=body, headers={"x-api-key": "s3cret"})
     assert ok.status_code == 202
 
 
-def test_internal_emit_of_an_unknown_topic_is_404(client: httpx.Client) -> None:
-    response = client.post("/_stepflow/emit", json={"topic": "nope", "data": {}})
+def test_internal_emit_of_an_unknown_topic_is_404_with_a_suggestion(client: httpx.Client) -> None:
+    response = client.post("/_stepflow/api/emit", json={"topic": "order.create", "data": {}})
     assert response.status_code == 404
-    assert response.json() == {"detail": "unknown topic 'nope'"}
+    assert response.json() == {
+        "detail": "unknown topic 'order.create' (did you mean 'order.created'?)"
+    }
+
+
+def test_internal_emit_validates_the_data_against_the_subscribers_models(
+    client: httpx.Client,
+) -> None:
+    response = client.post(
+        "/_stepflow/api/emit", json={"topic": "order.created", "data": {"id": "E2"}}
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [{"loc": ["data", "qty"], "msg": "Field required", "type": "missing"}]
+    }
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"host": "attacker.example"},
+        {"host": "127.0.0.1", "origin": "http://attacker.example"},
+        {"host": "localhost.attacker.example"},
+    ],
+)
+def test_internal_endpoints_refuse_a_foreign_host_or_origin(
+    client: httpx.Client, headers: dict[str, str]
+) -> None:
+    body = {"topic": "order.created", "data": {"id": "R", "qty": 1}}
+    response = client.post("/_stepflow/api/emit", json=body, headers=headers)
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "internal endpoints answer a loopback Host and Origin (or allowed_hosts) only"
+    }
+
+
+def test_an_allowed_host_reaches_the_internal_endpoints(tmp_path: Any) -> None:
+    for client in _serve(tmp_path, allowed_hosts=["flows.internal"]):
+        response = client.get("/_stepflow/api/project", headers={"host": "flows.internal"})
+        assert response.status_code == 200
+        assert (
+            client.get("/_stepflow/api/project", headers={"host": "x.example"}).status_code == 403
+        )
+
+
+def test_forwarded_headers_are_ignored_unless_from_a_trusted_proxy(client: httpx.Client) -> None:
+    response = client.get("/_stepflow/api/project", headers={"x-forwarded-for": "8.8.8.8"})
+    assert response.status_code == 200  # still the loopback client it really is
+
+
+def test_forwarded_headers_from_a_trusted_proxy_name_the_client(tmp_path: Any) -> None:
+    for client in _serve(tmp_path, trusted_proxies=["127.0.0.1"]):
+        forwarded = client.get("/_stepflow/api/project", headers={"x-forwarded-for": "8.8.8.8"})
+        direct = client.get("/_stepflow/api/project")
+        # Through the proxy, a client from 8.8.8.8 is not on loopback: no internal endpoints.
+        assert (forwarded.status_code, direct.status_code) == (403, 200)
+
+
+def test_a_plain_dict_returned_by_a_handler_is_answered_200(client: httpx.Client) -> None:
+    assert client.get("/plain").json() == {"plain": True}
+
+
+def test_a_handler_returning_something_else_is_500(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = client.get("/odd")
+    assert response.status_code == 500
+    [record] = [r for r in caplog.records if r.getMessage() == "API handler failed"]
+    assert "Odd returned int; return an ApiResponse" in str(
+        record.exc_info[1] if record.exc_info else ""
+    )
+
+
+def test_a_traceparent_header_continues_the_callers_trace(client: httpx.Client) -> None:
+    parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    response = client.post("/orders", json={"id": "T", "qty": 1}, headers={"traceparent": parent})
+    assert response.status_code == 202
+    assert response.json()["trace_id"] == "0af7651916cd43dd8448eb211c80319c"
+    assert response.headers["x-trace-id"] == "0af7651916cd43dd8448eb211c80319c"
+    version, trace_id, span_id, flags = response.headers["traceparent"].split("-")
+    assert (version, trace_id) == ("00", "0af7651916cd43dd8448eb211c80319c")
+    assert flags in ("00", "01")
+    assert len(span_id) == 16 and span_id != "b7ad6b7169203331"
+
+
+def test_a_malformed_traceparent_starts_a_new_trace(client: httpx.Client) -> None:
+    response = client.post(
+        "/orders", json={"id": "U", "qty": 1}, headers={"traceparent": "00-zz-zz-01"}
+    )
+    assert response.status_code == 202
+    assert len(response.json()["trace_id"]) == 32
+
+
+def test_a_dependency_down_is_503_with_retry_after(client: httpx.Client) -> None:
+    response = client.post("/unavailable")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "3"
+    assert response.json() == {"detail": "the database is unavailable; retry in 3s"}

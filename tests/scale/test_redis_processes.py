@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from stepflow.testing import ServerProcess
-from steps.classify.feeder import Feeder
-from tests.conftest import REDIS_URL
+from scripts.feeder import Feeder
+from stepflow.testing import ServerProcess, wait_until
+from tests.helpers import REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,8 +68,7 @@ def test_two_workers_survive_one_being_killed(
                     await feeder.aclose()
 
             async def kill_one_mid_run() -> None:
-                while _counts(database)[1] < 300:  # noqa: ASYNC110 - polling another process
-                    await asyncio.sleep(0.05)
+                await wait_until(lambda: _counts(database)[1] >= 300, timeout=120, what="300")
                 workers[0].kill()
 
             async def run() -> Any:
@@ -80,9 +78,6 @@ def test_two_workers_survive_one_being_killed(
                 return outcome
 
             outcome = asyncio.run(run())
-            deadline = time.monotonic() + 60
-            while _counts(database)[1] < 2_000 and time.monotonic() < deadline:
-                time.sleep(0.2)
         finally:
             for worker in workers:
                 worker.stop()

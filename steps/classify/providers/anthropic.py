@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from steps.classify.models import IndicatorInput, NormalizedUnits
 from steps.classify.providers.http import (
     HTTPProvider,
     Message,
@@ -16,8 +15,8 @@ from steps.classify.providers.prompt import (
     CORRECTION_PROMPT,
     SYSTEM_PROMPT,
     TOOL_NAME,
+    Prompt,
     classification_schema,
-    user_prompt,
 )
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -35,25 +34,27 @@ class AnthropicProvider(HTTPProvider):
 
     def headers(self) -> dict[str, str]:
         headers = {"anthropic-version": ANTHROPIC_VERSION}
-        if self.settings.api_key:
-            headers["x-api-key"] = self.settings.api_key
+        if self.settings.llm_api_key:
+            headers["x-api-key"] = self.settings.llm_api_key
         return headers
 
-    def first_messages(self, indicator: IndicatorInput, units: NormalizedUnits) -> list[Message]:
-        return [{"role": "user", "content": user_prompt(indicator, units)}]
+    def prompt_messages(self, prompt: Prompt) -> list[Message]:
+        return [{"role": "user", "content": prompt.user}]
 
-    def build_body(self, messages: list[Message]) -> dict[str, Any]:
+    def build_body(self, messages: list[Message], prompt: Prompt | None = None) -> dict[str, Any]:
+        system = prompt.system if prompt is not None else SYSTEM_PROMPT
+        schema = prompt.schema if prompt is not None else classification_schema()
         return {
             "model": self.model,
             "max_tokens": self.max_output_tokens,
             "temperature": 0,
-            "system": SYSTEM_PROMPT,
+            "system": system,
             "messages": messages,
             "tools": [
                 {
                     "name": TOOL_NAME,
                     "description": "Record the classification of the indicator.",
-                    "input_schema": classification_schema(),
+                    "input_schema": schema,
                 }
             ],
             "tool_choice": {"type": "tool", "name": TOOL_NAME},

@@ -1,13 +1,12 @@
-"""A SQLite response cache keyed by the exact request."""
+"""LLM replies kept in the project's database (SQLite or PostgreSQL), by request key."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import time
-from pathlib import Path
 
-from stepflow.sqlite import Database
+from stepflow import Database, Migration
 
 
 def canonical_json(value: object) -> str:
@@ -21,49 +20,42 @@ def cache_key(provider: str, url: str, body: object) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS llm_responses (
-    key TEXT PRIMARY KEY,
-    provider TEXT NOT NULL,
-    reply TEXT NOT NULL,
-    created_at REAL NOT NULL
-)
-"""
+MIGRATIONS: list[Migration] = [
+    {
+        "sqlite": "CREATE TABLE IF NOT EXISTS llm_responses (key TEXT PRIMARY KEY,"
+        " provider TEXT NOT NULL, reply TEXT NOT NULL, created_at REAL NOT NULL)",
+        "postgresql": "CREATE TABLE IF NOT EXISTS llm_responses (key TEXT PRIMARY KEY,"
+        " provider TEXT NOT NULL, reply TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)",
+    },
+]
 
 
 class ResponseCache:
-    """Reply text by request key in a SQLite file (WAL), opened on first use."""
+    """Reply text by request key, shared by every process on the same database."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._db = Database(self.path, _SCHEMA)
-        self._closed = False
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def _db(self) -> Database:
+        await self.database.ensure("llm_cache", MIGRATIONS)
+        return self.database
 
     async def get(self, key: str) -> str | None:
         """The stored reply for `key`, or None."""
-        self._check_open()
-        async with (
-            self._db.read() as conn,
-            conn.execute("SELECT reply FROM llm_responses WHERE key = ?", (key,)) as cursor,
-        ):
-            row = await cursor.fetchone()
-        return None if row is None else str(row[0])
+        db = await self._db()
+        reply = await db.fetchval("SELECT reply FROM llm_responses WHERE key = $1", key)
+        return None if reply is None else str(reply)
 
     async def put(self, key: str, reply: str, *, provider: str = "") -> None:
         """Store (or replace) the reply for `key`."""
-        self._check_open()
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT OR REPLACE INTO llm_responses (key, provider, reply, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (key, provider, reply, time.time()),
-            )
-
-    async def aclose(self) -> None:
-        """Close the connection; later use raises."""
-        self._closed = True
-        await self._db.aclose()
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise RuntimeError("the response cache is closed")
+        db = await self._db()
+        await db.execute(
+            "INSERT INTO llm_responses (key, provider, reply, created_at)"
+            " VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (key) DO UPDATE SET reply = excluded.reply,"
+            " created_at = excluded.created_at",
+            key,
+            provider,
+            reply,
+            time.time(),
+        )

@@ -4,31 +4,59 @@ One `httpx.AsyncClient` per provider; every attempt goes through the concurrency
 cap and the rate limits; retries on 408/409/429/5xx and on connection errors and
 timeouts, with exponential back-off and jitter or the server's Retry-After; one
 re-ask when the reply is not a valid classification; a response cache in front.
+
+With `llm_dedupe` (the default) the question is about the indicator's concept, keyed by
+`concept.concept_key`, and the answer is merged with what the indicator's data decides
+(`concept.merge`); without it, about the indicator itself, keyed by the request body.
+
+Single flight: requests with the same key share one answer. The first makes a flight, a
+task of its own that reads the cache and, on a miss, calls the LLM (retries and the
+re-ask included) and stores the reply; every request that comes while it is in flight
+awaits the same task instead of calling. A flight that fails fails all of them with the
+same reason (a `ProviderError` each), and is forgotten: a failure is never cached, the
+next request makes a new flight. The task is shielded from its requesters, so one
+cancelled requester (a handler stopped at shutdown) never cancels the answer the others
+wait for; `aclose` cancels what is still in flight. Flights are per provider instance,
+that is per process: processes share answers through the cache in the database once a
+call is done. Concept answers read or stored are also kept in memory (`MEMO_SIZE`), so
+a cache hit is not a database read each time.
 """
 
 from __future__ import annotations
 
-import email.utils
+import asyncio
+import functools
 import json
 import math
-import random
 import re
-import time
 from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC
 from types import TracebackType
 from typing import Any, ClassVar
 
-import anyio
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from steps.classify.models import Classification, IndicatorInput, NormalizedUnits
+from stepflow import parse_retry_after, retry_delay
+from steps.classify.models import (
+    Classification,
+    ConceptClassification,
+    IndicatorInput,
+    NormalizedUnits,
+    Obtained,
+)
 from steps.classify.providers.base import LLMSettings, ProviderError
 from steps.classify.providers.cache import ResponseCache, cache_key
+from steps.classify.providers.concept import concept_key, concept_of, merge
 from steps.classify.providers.limits import Limits
-from steps.classify.providers.prompt import CORRECTION_PROMPT
+from steps.classify.providers.prompt import (
+    CORRECTION_PROMPT,
+    Prompt,
+    concept_prompt,
+    indicator_prompt,
+)
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
 MAX_OUTPUT_TOKENS = 1024
@@ -44,33 +72,6 @@ Message = dict[str, Any]
 def is_retryable_status(status: int) -> bool:
     """408, 409, 429 and every 5xx."""
     return status in RETRYABLE_STATUSES or 500 <= status <= 599
-
-
-def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float | None:
-    """Seconds to wait from `retry-after-ms` or `Retry-After` (seconds or an HTTP
-    date), or None when absent or unreadable."""
-    value = headers.get("retry-after-ms")
-    if value is not None:
-        try:
-            return max(0.0, float(value) / 1000.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
 
 
 def _short(text: str, limit: int = _MAX_ERROR_CHARS) -> str:
@@ -126,10 +127,39 @@ class ProviderStats:
     reasks: int = 0
     cache_hits: int = 0
     failures: int = 0
+    calls: int = 0
+    """LLM calls made (each with its retries and its one re-ask)."""
+    shared: int = 0
+    """Requests answered by a call another request had in flight."""
+    joined: int = 0
+    """Requests that waited on a flight another request had started (whatever it gave)."""
     by_status: dict[int, int] = field(default_factory=dict)
 
 
 POOL_SIZE = 8  # connections per httpx pool (see HTTPProvider.__init__)
+MEMO_SIZE = 20_000  # answers kept in memory, in front of the database cache
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """One question: its key, its prompt (made only when it is asked: most questions are
+    answered from memory) and the model that validates the answer."""
+
+    key: str
+    make_prompt: Callable[[], Prompt]
+    answer_type: type[Classification] | type[ConceptClassification]
+    memo: bool
+    """Keep the answer in memory: a concept's is asked again and again, an indicator's
+    hardly ever (it stays in the database cache)."""
+
+
+@dataclass(frozen=True)
+class _Answer:
+    value: Classification | ConceptClassification
+    model: str  # the model the reply names (or the configured one)
+
+
+Flight = asyncio.Task[tuple[_Answer, Obtained]]
 
 
 class HTTPProvider(ABC):
@@ -138,33 +168,34 @@ class HTTPProvider(ABC):
     name: str
     max_output_tokens: ClassVar[int] = MAX_OUTPUT_TOKENS
 
-    def __init__(self, settings: LLMSettings) -> None:
+    def __init__(self, settings: LLMSettings, cache: ResponseCache | None = None) -> None:
         self.settings = settings
         self.model = settings.effective_model()
         self.base_url = settings.effective_base_url()
         self.stats = ProviderStats()
         self._limits = Limits(
-            settings.concurrency,
-            requests_per_minute=settings.requests_per_minute,
-            tokens_per_minute=settings.tokens_per_minute,
+            settings.llm_concurrency,
+            requests_per_minute=settings.llm_requests_per_minute,
+            tokens_per_minute=settings.llm_tokens_per_minute,
         )
         # httpcore's pool scans all its connections on every request it completes, so
         # one pool of `concurrency` connections costs O(concurrency) per call. Small
         # pools, each request to the least busy, keep that scan short; the limiter above
         # still caps the calls in flight.
-        pools = max(1, math.ceil(settings.concurrency / POOL_SIZE))
-        per_pool = math.ceil(settings.concurrency / pools)
+        pools = max(1, math.ceil(settings.llm_concurrency / POOL_SIZE))
+        per_pool = math.ceil(settings.llm_concurrency / pools)
         self._clients = [
             httpx.AsyncClient(
-                timeout=httpx.Timeout(settings.timeout),
+                timeout=httpx.Timeout(settings.llm_timeout),
                 limits=httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool),
                 headers={"content-type": "application/json", **self.headers()},
             )
             for _ in range(pools)
         ]
         self._in_flight = [0] * pools
-        self._cache = ResponseCache(settings.cache_path) if settings.cache_path else None
-        self._random = random.Random()
+        self._cache = cache
+        self._flights: dict[str, Flight] = {}
+        self._memo: OrderedDict[str, _Answer] = OrderedDict()
 
     # -- what each API does differently ------------------------------------------
 
@@ -178,12 +209,18 @@ class HTTPProvider(ABC):
         """Auth and version headers."""
 
     @abstractmethod
-    def first_messages(self, indicator: IndicatorInput, units: NormalizedUnits) -> list[Message]:
-        """The conversation of the first request."""
+    def prompt_messages(self, prompt: Prompt) -> list[Message]:
+        """The conversation of the first request about `prompt`."""
 
     @abstractmethod
-    def build_body(self, messages: list[Message]) -> dict[str, Any]:
-        """The JSON body for a conversation."""
+    def build_body(self, messages: list[Message], prompt: Prompt | None = None) -> dict[str, Any]:
+        """The JSON body for a conversation about `prompt` (by default the indicator
+        prompt's: its system prompt and the schema of every field)."""
+
+    def first_messages(self, indicator: IndicatorInput, units: NormalizedUnits) -> list[Message]:
+        """The conversation of the first request about one indicator, the full prompt
+        (`llm_dedupe = false`); `build_body(messages)` makes the body sent."""
+        return self.prompt_messages(indicator_prompt(indicator, units))
 
     @abstractmethod
     def read_reply(self, raw: str) -> ReplyRead:
@@ -197,40 +234,119 @@ class HTTPProvider(ABC):
 
     async def classify(self, indicator: IndicatorInput, units: NormalizedUnits) -> Classification:
         """Classify one indicator: cache, call (with retries), one re-ask."""
+        classification, _ = await self.classify_obtained(indicator, units)
+        return classification
+
+    async def classify_obtained(
+        self, indicator: IndicatorInput, units: NormalizedUnits
+    ) -> tuple[Classification, Obtained]:
+        """`classify`, and how the answer was obtained (a `ProviderError` says it too)."""
         try:
-            return await self._classify(indicator, units)
+            if self.settings.llm_dedupe:
+                concept = concept_of(indicator, units)
+                ask = _Ask(
+                    concept_key(self.name, self.model, concept),
+                    functools.partial(concept_prompt, concept),
+                    ConceptClassification,
+                    memo=True,
+                )
+            else:
+                prompt = indicator_prompt(indicator, units)
+                body = self.build_body(self.prompt_messages(prompt), prompt)
+                key = cache_key(self.name, self.url, body)
+                ask = _Ask(key, lambda: prompt, Classification, memo=False)
+            answer, obtained = await self._answer(ask)
         except ProviderError:
             self.stats.failures += 1
             raise
+        if isinstance(answer.value, ConceptClassification):
+            result = merge(answer.value, indicator, units, provider=self.name, model=answer.model)
+        else:
+            result = answer.value.model_copy(update={"provider": self.name, "model": answer.model})
+        return result, obtained
 
-    async def _classify(self, indicator: IndicatorInput, units: NormalizedUnits) -> Classification:
-        messages = self.first_messages(indicator, units)
-        body = self.build_body(messages)
-        key = cache_key(self.name, self.url, body)
-        if self._cache is not None:
-            cached = await self._cache.get(key)
-            if cached is not None:
-                read = self.read_reply(cached)
-                result, _ = self._validate(read)
-                if result is not None:
-                    self.stats.cache_hits += 1
-                    return self._finish(result, read)
-        raw = await self._post(body)
+    async def _answer(self, ask: _Ask) -> tuple[_Answer, Obtained]:
+        """The answer to `ask`: from memory, or from the flight in progress for its key,
+        or from a new flight (see the module docstring)."""
+        memo = self._memo.get(ask.key)
+        if memo is not None:
+            self._memo.move_to_end(ask.key)
+            self.stats.cache_hits += 1
+            return memo, "cache_hit"
+        flight = self._flights.get(ask.key)
+        if flight is None:
+            flight = asyncio.get_running_loop().create_task(self._fly(ask))
+            flight.add_done_callback(_retrieve)
+            self._flights[ask.key] = flight
+            return await asyncio.shield(flight)
+        self.stats.joined += 1
+        try:
+            answer, obtained = await asyncio.shield(flight)
+        except ProviderError as exc:
+            raise ProviderError(str(exc), obtained="shared_call") from exc
+        if obtained == "llm_call":
+            self.stats.shared += 1
+            return answer, "shared_call"
+        self.stats.cache_hits += 1
+        return answer, obtained
+
+    async def _fly(self, ask: _Ask) -> tuple[_Answer, Obtained]:
+        """One flight: the cache, else a call whose reply is stored."""
+        try:
+            if self._cache is not None:
+                cached = await self._cache.get(ask.key)
+                if cached is not None:
+                    read = self.read_reply(cached)
+                    value, _ = self._validate(read, ask.answer_type)
+                    if value is not None:
+                        self.stats.cache_hits += 1
+                        return self._remember(ask, value, read), "cache_hit"
+            self.stats.calls += 1
+            try:
+                value, read, raw = await self._call(ask)
+            except ProviderError as exc:
+                exc.obtained = "llm_call"
+                raise
+            answer = self._remember(ask, value, read)
+            if self._cache is not None:
+                await self._cache.put(ask.key, raw, provider=self.name)
+            return answer, "llm_call"
+        finally:
+            if self._flights.get(ask.key) is asyncio.current_task():
+                del self._flights[ask.key]
+
+    def _remember(
+        self, ask: _Ask, value: Classification | ConceptClassification, read: ReplyRead
+    ) -> _Answer:
+        answer = _Answer(value, read.model or self.model)
+        if ask.memo and self._cache is not None:  # without a cache, nothing is reused
+            self._memo[ask.key] = answer
+            if len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return answer
+
+    async def _call(
+        self, ask: _Ask
+    ) -> tuple[Classification | ConceptClassification, ReplyRead, str]:
+        """Ask the LLM (retries in `_post`), and once more if the reply is not valid."""
+        prompt = ask.make_prompt()
+        messages = self.prompt_messages(prompt)
+        raw = await self._post(self.build_body(messages, prompt))
         read = self.read_reply(raw)
-        result, error = self._validate(read)
-        if result is None:
+        value, error = self._validate(read, ask.answer_type)
+        if value is None:
             self.stats.reasks += 1
             messages = [*messages, read.assistant, self.correction(read, error)]
-            raw = await self._post(self.build_body(messages))
+            raw = await self._post(self.build_body(messages, prompt))
             read = self.read_reply(raw)
-            result, second = self._validate(read)
-            if result is None:
+            value, second = self._validate(read, ask.answer_type)
+            if value is None:
                 raise ProviderError(f"{self.name}: reply failed schema validation twice: {second}")
-        if self._cache is not None:
-            await self._cache.put(key, raw, provider=self.name)
-        return self._finish(result, read)
+        return value, read, raw
 
-    def _validate(self, read: ReplyRead) -> tuple[Classification | None, str]:
+    def _validate(
+        self, read: ReplyRead, answer_type: type[Classification] | type[ConceptClassification]
+    ) -> tuple[Classification | ConceptClassification | None, str]:
         if read.error is not None:
             return None, read.error
         if not isinstance(read.value, dict):
@@ -240,27 +356,23 @@ class HTTPProvider(ABC):
         if isinstance(reasoning, str) and len(reasoning) > _MAX_REASONING_CHARS:
             value["reasoning"] = reasoning[: _MAX_REASONING_CHARS - 3] + "..."
         try:
-            return Classification.model_validate(value), ""
+            validated: BaseModel = answer_type.model_validate(value)
         except ValidationError as exc:
             return None, describe_validation_error(exc)
-
-    def _finish(self, result: Classification, read: ReplyRead) -> Classification:
-        return result.model_copy(update={"provider": self.name, "model": read.model or self.model})
+        assert isinstance(validated, Classification | ConceptClassification)
+        return validated, ""
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Exponential back-off with jitter; at least Retry-After when given."""
         settings = self.settings
-        ceiling = min(settings.backoff_max, settings.backoff_base * 2.0 ** (attempt - 1))
-        delay = ceiling / 2 + self._random.uniform(0, ceiling / 2)
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        return delay
+        delay = retry_delay(attempt, settings.llm_backoff_base, settings.llm_backoff_max)
+        return delay if retry_after is None else max(delay, retry_after)
 
     async def _post(self, body: dict[str, Any]) -> str:
         """POST `body`, retrying what can be retried; the reply text on 2xx."""
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         tokens = len(payload) // 4 + self.max_output_tokens
-        timeout = self.settings.timeout
+        timeout = self.settings.llm_timeout
         attempt = 0
         while True:
             attempt += 1
@@ -268,7 +380,7 @@ class HTTPProvider(ABC):
             try:
                 async with self._limits.slot(tokens):
                     self.stats.http_requests += 1
-                    with anyio.fail_after(timeout):
+                    async with asyncio.timeout(timeout):
                         response = await self._send(payload)
             except (TimeoutError, httpx.TimeoutException):
                 reason = f"timed out (timeout {timeout:g}s)"
@@ -289,10 +401,10 @@ class HTTPProvider(ABC):
                         f"{retry_after:.0f}s (over {MAX_RETRY_AFTER:.0f}s): "
                         f"{_error_detail(response)}"
                     )
-            if attempt > self.settings.max_retries:
+            if attempt > self.settings.llm_max_retries:
                 raise ProviderError(f"{self.name}: {reason} after {attempt} attempts")
             self.stats.retries += 1
-            await anyio.sleep(self._backoff(attempt, retry_after))
+            await asyncio.sleep(self._backoff(attempt, retry_after))
 
     async def _send(self, payload: bytes) -> httpx.Response:
         index = min(range(len(self._clients)), key=self._in_flight.__getitem__)
@@ -303,13 +415,14 @@ class HTTPProvider(ABC):
             self._in_flight[index] -= 1
 
     async def aclose(self) -> None:
-        """Close the HTTP clients and the cache."""
-        try:
-            for client in self._clients:
-                await client.aclose()
-        finally:
-            if self._cache is not None:
-                await self._cache.aclose()
+        """Cancel the flights still in the air and close the HTTP clients (the cache's
+        database belongs to the runtime)."""
+        flights = list(self._flights.values())
+        for flight in flights:
+            flight.cancel()
+        await asyncio.gather(*flights, return_exceptions=True)
+        for client in self._clients:
+            await client.aclose()
 
     async def __aenter__(self) -> HTTPProvider:
         return self
@@ -321,6 +434,12 @@ class HTTPProvider(ABC):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _retrieve(flight: Flight) -> None:
+    """Mark a flight's failure as seen: every requester may have left."""
+    if not flight.cancelled():
+        flight.exception()
 
 
 def _error_detail(response: httpx.Response) -> str:

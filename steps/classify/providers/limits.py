@@ -1,11 +1,16 @@
-"""Client-side limits: a concurrency cap and requests/tokens-per-minute buckets."""
+"""Client-side limits: a concurrency cap and requests/tokens-per-minute buckets.
+
+Why not aiolimiter: its `acquire(n)` refuses an amount larger than the bucket, and one
+LLM request can need more tokens than a second's worth of a tokens-per-minute budget;
+this bucket lets it go when the bucket is full and leaves it in debt, so the long-run
+rate holds for any request size."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-import anyio
 
 
 class TokenBucket:
@@ -32,10 +37,10 @@ class TokenBucket:
         self.capacity = max(min_capacity, self.rate * burst_seconds)
         self._tokens = self.capacity
         self._updated: float | None = None
-        self._lock = anyio.Lock()
+        self._lock = asyncio.Lock()
 
     def _refill(self) -> None:
-        now = anyio.current_time()
+        now = time.monotonic()
         if self._updated is not None:
             elapsed = now - self._updated
             self._tokens = min(self.capacity, self._tokens + elapsed * self.rate)
@@ -47,7 +52,7 @@ class TokenBucket:
             self._refill()
             needed = min(amount, self.capacity)
             if self._tokens < needed:
-                await anyio.sleep((needed - self._tokens) / self.rate)
+                await asyncio.sleep((needed - self._tokens) / self.rate)
                 self._refill()
             self._tokens -= amount
 
@@ -63,7 +68,7 @@ class Limits:
         tokens_per_minute: float | None = None,
         burst_seconds: float = 1.0,
     ) -> None:
-        self.capacity = anyio.CapacityLimiter(concurrency)
+        self.capacity = asyncio.Semaphore(concurrency)
         self.requests = (
             TokenBucket(requests_per_minute, burst_seconds=burst_seconds)
             if requests_per_minute

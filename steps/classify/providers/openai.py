@@ -5,19 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from steps.classify.models import IndicatorInput, NormalizedUnits
 from steps.classify.providers.http import (
     HTTPProvider,
     Message,
     ReplyRead,
     parse_json_text,
 )
-from steps.classify.providers.prompt import (
-    SCHEMA_NAME,
-    SYSTEM_PROMPT,
-    classification_schema,
-    user_prompt,
-)
+from steps.classify.providers.prompt import SCHEMA_NAME, Prompt, classification_schema
 
 
 class OpenAIProvider(HTTPProvider):
@@ -30,17 +24,18 @@ class OpenAIProvider(HTTPProvider):
         return f"{self.base_url}/chat/completions"
 
     def headers(self) -> dict[str, str]:
-        if self.settings.api_key:
-            return {"authorization": f"Bearer {self.settings.api_key}"}
+        if self.settings.llm_api_key:
+            return {"authorization": f"Bearer {self.settings.llm_api_key}"}
         return {}
 
-    def first_messages(self, indicator: IndicatorInput, units: NormalizedUnits) -> list[Message]:
+    def prompt_messages(self, prompt: Prompt) -> list[Message]:
         return [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": user_prompt(indicator, units)},
+            {"role": "system", "content": prompt.system},
+            {"role": "user", "content": prompt.user},
         ]
 
-    def build_body(self, messages: list[Message]) -> dict[str, Any]:
+    def build_body(self, messages: list[Message], prompt: Prompt | None = None) -> dict[str, Any]:
+        schema = prompt.schema if prompt is not None else classification_schema()
         return {
             "model": self.model,
             "messages": messages,
@@ -50,7 +45,7 @@ class OpenAIProvider(HTTPProvider):
                 "json_schema": {
                     "name": SCHEMA_NAME,
                     "strict": True,
-                    "schema": classification_schema(),
+                    "schema": schema,
                 },
             },
         }

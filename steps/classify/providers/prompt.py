@@ -1,8 +1,15 @@
-"""What every LLM provider asks: the system prompt, the user message, the schema."""
+"""What every LLM provider asks: the system prompt, the user message, the schema.
+
+Two prompts: the concept prompt (`llm_dedupe`, the default) asks about a concept that
+many countries report, and only for the fields that do not depend on the country; the
+indicator prompt (`llm_dedupe = false`) asks about one country's indicator, samples
+included, for every field."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any, get_args
 
 from steps.classify.models import (
@@ -69,10 +76,32 @@ LLM_FIELDS: tuple[str, ...] = (
 )
 
 
-def classification_schema() -> dict[str, Any]:
+CONCEPT_FIELDS: tuple[str, ...] = (
+    "reasoning",
+    "family",
+    "indicator_type",
+    "temporal_aggregation",
+    "heat_map_orientation",
+    "confidence",
+)
+"""What the LLM decides about a concept; the rest of `LLM_FIELDS` (time basis, reporting
+frequency, cumulative pattern) comes from each indicator's data."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One question to an LLM: the system prompt, the first user message and the JSON
+    schema of the answer."""
+
+    system: str
+    user: str
+    schema: dict[str, Any]
+
+
+def classification_schema(fields: tuple[str, ...] = LLM_FIELDS) -> dict[str, Any]:
     """The JSON schema of the fields an LLM fills (strict-mode compatible)."""
     properties: dict[str, Any] = {}
-    for field in LLM_FIELDS:
+    for field in fields:
         if field == "reasoning":
             prop: dict[str, Any] = {"type": "string"}
         elif field == "confidence":
@@ -84,9 +113,14 @@ def classification_schema() -> dict[str, Any]:
     return {
         "type": "object",
         "properties": properties,
-        "required": list(LLM_FIELDS),
+        "required": list(fields),
         "additionalProperties": False,
     }
+
+
+def concept_schema() -> dict[str, Any]:
+    """The JSON schema of a concept's answer: `CONCEPT_FIELDS` only."""
+    return classification_schema(CONCEPT_FIELDS)
 
 
 def _taxonomy() -> str:
@@ -111,6 +145,64 @@ CORRECTION_PROMPT = """\
 Your reply was not valid: {error}
 Reply again with only the corrected JSON object: every field, values from the \
 allowed lists, and an indicator_type that belongs to the chosen family."""
+
+
+_CONCEPT_MEANINGS = {name: _FIELD_MEANINGS[name] for name in CONCEPT_FIELDS}
+_CONCEPT_MEANINGS["confidence"] = "your confidence in the classification of the concept, 0 to 1"
+
+CONCEPT_SYSTEM_PROMPT = f"""\
+You classify economic indicator concepts (from statistics offices, central banks and \
+market data) for a heat-map dashboard. A concept is what many countries report under \
+one name: answer for the concept, never for one country. You get one concept as JSON: \
+its name; its units as a normalizer read them (unit_type, scale, whether it is a \
+currency, how sure the normalizer is, and the unit wording with the scale left out and \
+any currency written CUR); how often it is reported; its category and topic; and, when \
+the name alone may not say what is measured, a description in which the country is \
+written [country] and the source [source].
+
+Each country's currency, reporting frequency and cumulative pattern (year to date, \
+running total) are read from its own data, and the time basis follows from them: they \
+are not asked.
+
+Taxonomy: families and the indicator types each allows:
+{_taxonomy()}
+
+Pick the family first, then a type from that family only. Fields:
+{chr(10).join(f"- {name}: {meaning}" for name, meaning in _CONCEPT_MEANINGS.items())}
+
+Reply with a single JSON object holding exactly these fields and nothing else."""
+
+_CONCEPT_INSTRUCTION = "Classify this indicator concept."
+
+
+def _digest(*parts: object) -> str:
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+CONCEPT_PROMPT_VERSION = (
+    "concept-" + _digest(CONCEPT_SYSTEM_PROMPT, concept_schema(), _CONCEPT_INSTRUCTION)[:12]
+)
+"""Part of every concept's cache key: a change to the system prompt, the schema or the
+instruction is a new version, and nothing cached under the old one is reused."""
+
+
+def concept_prompt(concept: dict[str, Any]) -> Prompt:
+    """The question about a concept (see `steps.classify.providers.concept`): the same
+    concept always gives the same text."""
+    block = json.dumps({"concept": concept}, ensure_ascii=False, indent=2, sort_keys=True)
+    return Prompt(
+        system=CONCEPT_SYSTEM_PROMPT,
+        user=f"{_CONCEPT_INSTRUCTION}\n\n```json\n{block}\n```",
+        schema=concept_schema(),
+    )
+
+
+def indicator_prompt(indicator: IndicatorInput, units: NormalizedUnits) -> Prompt:
+    """The question about one country's indicator, every field (`llm_dedupe = false`)."""
+    return Prompt(
+        system=SYSTEM_PROMPT, user=user_prompt(indicator, units), schema=classification_schema()
+    )
 
 
 def user_prompt(indicator: IndicatorInput, units: NormalizedUnits) -> str:

@@ -1,0 +1,595 @@
+"""The `stepflow` command line: new, dev, start, steps, graph, emit, dlq."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import httpx
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from . import _logs
+from ._config import Settings, load_settings
+from ._deadletters import DeadLetter
+from ._discovery import Registry
+from ._errors import DiscoveryError, Problem, StepflowError
+from ._graph import edges, render_mermaid, render_text
+from ._internal import project_id
+from ._output import Column, first_line, is_terminal, print_json, print_table, shortened
+from ._reload import Reloader, child_command, watched_paths
+from ._serve import Role, ServeOptions, check_port_free, load_project, serve
+from ._version import __version__
+
+app = typer.Typer(
+    name="stepflow",
+    help="Run and inspect a stepflow project.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+dlq_app = typer.Typer(help="List, show, replay and purge dead letters.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+
+console = Console(soft_wrap=not is_terminal())
+errors = Console(stderr=True, soft_wrap=True)
+
+ProjectOpt = Annotated[
+    Path | None,
+    typer.Option("--project", "-C", help="Project root (default: the current folder)."),
+]
+StepsOpt = Annotated[Path | None, typer.Option("--steps", help="Steps directory.")]
+HostOpt = Annotated[str | None, typer.Option("--host", help="Interface to listen on.")]
+PortOpt = Annotated[int | None, typer.Option("--port", "-p", help="Port to listen on.")]
+UrlOpt = Annotated[
+    str | None, typer.Option("--url", help="A running server (default: host and port).")
+]
+ApiKeyOpt = Annotated[
+    str | None, typer.Option("--api-key", envvar="STEPFLOW_API_KEY", help="The server's API key.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document, full values.")]
+
+
+def main() -> None:
+    app()
+
+
+def fail(message: str) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(1)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"stepflow {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Run and inspect a stepflow project."""
+    ctx.obj = project
+
+
+def _root_of(ctx: typer.Context, project: Path | None) -> Path:
+    """`--project` given after the command, else before it, else the current folder."""
+    chosen = project or ctx.obj or Path(".")
+    root = chosen.resolve()
+    if not root.is_dir():
+        fail(f"project directory {chosen} does not exist")
+    return root
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="The project's folder name.")],
+) -> None:
+    """Scaffold a project that runs at once: `cd NAME && stepflow dev`, and `pytest`."""
+    from ._scaffold import scaffold
+
+    try:
+        root = scaffold(Path.cwd(), name)
+    except StepflowError as exc:
+        fail(str(exc))
+    first = f"cd {name} && stepflow dev"
+    console.print(f"created {root}", highlight=False)
+    console.print(f"  {first}   # then open /_stepflow/", highlight=False)
+    console.print(f"  {'pytest'.ljust(len(first))}   # its tests", highlight=False)
+
+
+@app.command()
+def dev(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    steps: StepsOpt = None,
+    host: HostOpt = None,
+    port: PortOpt = None,
+    reload: Annotated[
+        bool, typer.Option("--reload/--no-reload", help="Restart when a step file changes.")
+    ] = True,
+) -> None:
+    """Run the project for development: HTTP, workers, cron and the Workbench, reloading
+    on change. Ctrl-C drains in-flight work (up to shutdown_timeout)."""
+    root = _root_of(ctx, project)
+    options = _options(root, steps, host, port, workbench=True)
+    settings, registry = _validated(options)
+    _listen_check(settings)
+    if not reload:
+        _print_steps(registry)
+        url = f"http://{settings.host}:{settings.port}"
+        console.print(f"[green]stepflow dev[/] on {url}  (Workbench: {url}/_stepflow/)")
+        _serve_blocking(options)
+        return
+    args = ["dev", "--no-reload", "--project", str(root), "--host", settings.host]
+    args += ["--port", str(settings.port)]
+    if steps is not None:
+        args += ["--steps", str(steps.resolve())]
+    reloader = Reloader(
+        child_command(args),
+        watched_paths(settings.steps_dir, root),
+        cwd=Path.cwd(),
+        stop_timeout=settings.shutdown_timeout + 10,
+        say=lambda text: console.print(f"[yellow]{text}[/]"),
+    )
+    status = reloader.run()
+    console.print("stopped")
+    raise typer.Exit(status)
+
+
+@app.command()
+def start(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    steps: StepsOpt = None,
+    host: HostOpt = None,
+    port: PortOpt = None,
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", help="all: HTTP + workers + cron; api: HTTP only; worker: workers + cron."
+        ),
+    ] = "all",
+    log_json: Annotated[
+        bool, typer.Option("--log-json", help="One JSON object per log line.")
+    ] = False,
+    workbench: Annotated[
+        bool, typer.Option("--workbench", help="Serve the Workbench at /_stepflow/.")
+    ] = False,
+) -> None:
+    """Run the project for production: no reload."""
+    if role not in ("all", "api", "worker"):
+        fail(f"--role must be all, api or worker, not {role!r}")
+    root = _root_of(ctx, project)
+    chosen: Role = "all" if role == "all" else "api" if role == "api" else "worker"
+    options = _options(root, steps, host, port, role=chosen, log_json=log_json, workbench=workbench)
+    settings, _ = _validated(options, quiet=True)
+    if role != "worker":
+        _listen_check(settings)
+    _serve_blocking(options)
+
+
+@app.command("steps")
+def list_steps(
+    ctx: typer.Context, project: ProjectOpt = None, steps: StepsOpt = None, as_json: JsonOpt = False
+) -> None:
+    """List the project's steps: type, name, trigger, emits, flows, file."""
+    _, registry = _validated(_options(_root_of(ctx, project), steps), quiet=True)
+    if as_json:
+        print_json([_step_json(step) for step in registry.steps])
+        return
+    _print_steps(registry)
+
+
+@app.command()
+def graph(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    steps: StepsOpt = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="text, mermaid or json.")] = "text",
+    as_json: JsonOpt = False,
+) -> None:
+    """Draw the flow graph: which step's events reach which step."""
+    if as_json:
+        format = "json"
+    if format not in ("text", "mermaid", "json"):
+        fail(f"--format must be text, mermaid or json, not {format!r}")
+    _, registry = _validated(_options(_root_of(ctx, project), steps), quiet=True)
+    if format == "json":
+        print_json(
+            {
+                "steps": [_step_json(step) for step in registry.steps],
+                "edges": [
+                    {"from": source, "topic": topic, "to": target}
+                    for source, topic, target in edges(registry)
+                ],
+            }
+        )
+        return
+    sys.stdout.write(render_mermaid(registry) if format == "mermaid" else render_text(registry))
+
+
+@app.command()
+def emit(
+    ctx: typer.Context,
+    topic: Annotated[str, typer.Argument(help="The topic to publish on.")],
+    data: Annotated[str, typer.Argument(help="The event data, as JSON.")],
+    project: ProjectOpt = None,
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+) -> None:
+    """Inject an event into this project's running server."""
+    try:
+        payload = json.loads(data)
+    except json.JSONDecodeError as exc:
+        fail(f"DATA is not valid JSON: {exc}")
+    root = _root_of(ctx, project)
+    settings = _settings(root)
+    server = _server(settings, root, url, api_key)
+    if server is None:
+        base = _base(settings, url)
+        fail(f"no stepflow server answers at {base} (start one with `stepflow dev`)")
+    reply = server.call("POST", "/emit", {"topic": topic, "data": payload})
+    console.print(f"emitted {topic} id={reply['id']} trace_id={reply['trace_id']}", highlight=False)
+
+
+@dlq_app.command("list")
+def dlq_list(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """List dead letters, oldest first (`dlq show ID` for one in full)."""
+    settings = _settings(_root_of(ctx, project))
+    letters, total = asyncio.run(_letters(settings, limit))
+    if as_json:
+        print_json({"total": total, "items": [asdict(letter) for letter in letters]})
+        return
+    if not letters:
+        console.print("no dead letters")
+        return
+    columns = [
+        Column("id", whole=True),
+        Column("step", whole=True),
+        Column("topic", whole=True),
+        Column("attempts"),
+        Column("trace id", whole=True),
+        Column("error"),
+        Column("data"),
+    ]
+    rows = [
+        [
+            letter.id,
+            letter.step,
+            letter.topic,
+            str(letter.attempts),
+            letter.trace_id,
+            shortened(first_line(letter.error), 120),
+            shortened(json.dumps(letter.data)),
+        ]
+        for letter in letters
+    ]
+    print_table(console, columns, rows)
+    if total > len(letters):
+        console.print(f"({total - len(letters)} more; --limit to see them)")
+
+
+@dlq_app.command("show")
+def dlq_show(
+    ctx: typer.Context,
+    letter_id: Annotated[str, typer.Argument(metavar="ID", help="A dead letter's id.")],
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one dead letter whole: error with traceback, data, attempts, trace id."""
+    settings = _settings(_root_of(ctx, project))
+    letter = asyncio.run(_letter(settings, letter_id))
+    if letter is None:
+        fail(f"no dead letter {letter_id!r} (`stepflow dlq list` shows their ids)")
+    if as_json:
+        print_json(asdict(letter))
+        return
+    for label, value in (
+        ("id", letter.id),
+        ("step", letter.step),
+        ("topic", letter.topic),
+        ("event id", letter.event_id),
+        ("trace id", letter.trace_id),
+        ("attempts", str(letter.attempts)),
+        ("failed at", _when(letter.failed_at)),
+        ("error", letter.error),
+    ):
+        console.print(f"{label + ':':<10} {value}", highlight=False)
+    console.print("data:", highlight=False)
+    console.print(json.dumps(letter.data, indent=2), highlight=False)
+    if letter.traceback:
+        console.print("traceback:", highlight=False)
+        console.print(letter.traceback.rstrip(), highlight=False)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    ctx: typer.Context,
+    ids: Annotated[list[str] | None, typer.Argument(help="Dead letter ids.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
+    project: ProjectOpt = None,
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+) -> None:
+    """Re-deliver dead letters to the steps that failed them.
+
+    Goes through this project's running server when one answers; otherwise runs the
+    project's workers in this process until the replayed events are handled."""
+    if not ids and not all_:
+        fail("name dead letter IDS, or pass --all")
+    chosen = None if all_ else list(ids or [])
+    root = _root_of(ctx, project)
+    settings = _settings(root)
+    server = _server(settings, root, url, api_key)
+    if server is not None:
+        replayed = list(server.call("POST", "/dead-letters/replay", {"ids": chosen})["replayed"])
+    else:
+        console.print(
+            f"[dim]no server answers at {_base(settings, url)}; replaying in this process[/]"
+        )
+        replayed = asyncio.run(_replay_here(root, chosen))
+    if not replayed:
+        fail("no such dead letters (`stepflow dlq list` shows their ids)")
+    console.print(f"replayed {len(replayed)}: {', '.join(replayed)}", highlight=False)
+
+
+@dlq_app.command("purge")
+def dlq_purge(
+    ctx: typer.Context,
+    ids: Annotated[list[str] | None, typer.Argument(help="Dead letter ids.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Purge every dead letter.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Delete dead letters for good."""
+    if not ids and not all_:
+        fail("name dead letter IDS, or pass --all")
+    settings = _settings(_root_of(ctx, project))
+    what = "every dead letter" if all_ else f"{len(ids or [])} dead letter(s)"
+    if not yes:
+        if not sys.stdin.isatty():
+            fail(f"purging {what} needs --yes when not run from a terminal")
+        if not typer.confirm(f"Delete {what} for good?"):
+            raise typer.Exit(1)
+    purged = asyncio.run(_purge(settings, None if all_ else list(ids or [])))
+    if not purged and not all_:
+        fail("no such dead letters (`stepflow dlq list` shows their ids)")
+    console.print(f"purged {purged}")
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _options(
+    root: Path,
+    steps: Path | None,
+    host: str | None = None,
+    port: int | None = None,
+    role: Role = "all",
+    log_json: bool = False,
+    workbench: bool = False,
+) -> ServeOptions:
+    overrides: dict[str, Any] = {
+        "steps_dir": steps.resolve() if steps else None,
+        "host": host,
+        "port": port,
+        "workbench": True if workbench else None,
+    }
+    return ServeOptions(root, {k: v for k, v in overrides.items() if v is not None}, role, log_json)
+
+
+def _settings(root: Path) -> Settings:
+    try:
+        return load_settings(root)
+    except StepflowError as exc:
+        fail(str(exc))
+
+
+def _validated(options: ServeOptions, *, quiet: bool = False) -> tuple[Settings, Registry]:
+    try:
+        settings, registry, warnings = load_project(options)
+    except DiscoveryError as exc:
+        if len(exc.problems) == 1:
+            fail(exc.problems[0].describe())
+        fail("the project has problems:\n" + "\n".join(str(p) for p in exc.problems))
+    except StepflowError as exc:
+        fail(str(exc))
+    _print_problems(warnings)
+    return settings, registry
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        errors.print(f"[yellow]{escape(str(problem))}[/]", highlight=False)
+
+
+def _shown(path: str) -> str:
+    cwd = Path.cwd()
+    file = Path(path)
+    return str(file.relative_to(cwd)) if file.is_relative_to(cwd) else path
+
+
+def _step_json(step: Any) -> dict[str, Any]:
+    return {
+        "name": step.name,
+        "type": step.kind,
+        "trigger": step.trigger,
+        "emits": sorted(step.emits),
+        "subscribes": list(step.subscribes),
+        "flows": list(step.flows),
+        "file": step.file,
+        "line": step.line,
+    }
+
+
+def _print_steps(registry: Registry) -> None:
+    columns = [
+        Column("type"),
+        Column("name", whole=True),
+        Column("trigger", whole=True),
+        Column("emits"),
+        Column("flows"),
+        Column("file"),
+    ]
+    rows = [
+        [
+            step.kind,
+            step.name,
+            step.trigger,
+            ", ".join(sorted(step.emits)),
+            ", ".join(step.flows),
+            f"{_shown(step.file)}:{step.line}",
+        ]
+        for step in registry.steps
+    ]
+    print_table(console, columns, rows, title="steps")
+
+
+def _listen_check(settings: Settings) -> None:
+    try:
+        check_port_free(settings.host, settings.port)
+    except StepflowError as exc:
+        fail(str(exc))
+
+
+def _serve_blocking(options: ServeOptions) -> None:
+    try:
+        asyncio.run(serve(options))
+    except StepflowError as exc:
+        fail(str(exc))
+
+
+def _base(settings: Settings, url: str | None) -> str:
+    return (url or f"http://{settings.host}:{settings.port}").rstrip("/")
+
+
+class _Server:
+    """This project's running server, through its internal API."""
+
+    def __init__(self, base: str, headers: dict[str, str]) -> None:
+        self.base = base
+        self.headers = headers
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        url = f"{self.base}/_stepflow/api{path}"
+        try:
+            response = httpx.request(method, url, json=body, headers=self.headers, timeout=30)
+        except httpx.TransportError as exc:
+            fail(f"the server at {self.base} stopped answering: {exc}")
+        if response.status_code >= 400:
+            fail(f"{url}: HTTP {response.status_code}: {_detail(response)}")
+        return response.json()
+
+
+def _server(settings: Settings, root: Path, url: str | None, api_key: str | None) -> _Server | None:
+    """The server serving this project at `url` (or the configured host and port); None
+    when nothing answers there. Another project's server, or something that is not a
+    stepflow server, stops the command with one line."""
+    base = _base(settings, url)
+    key = api_key or settings.api_key
+    headers = {"x-api-key": key} if key else {}
+    try:
+        response = httpx.get(f"{base}/_stepflow/api/project", headers=headers, timeout=10)
+    except httpx.TransportError:
+        return None
+    if response.status_code in (401, 403):
+        fail(f"the server at {base} refused: {_detail(response)} (pass --api-key?)")
+    info = response.json() if _is_json(response) and response.status_code == 200 else None
+    if not isinstance(info, dict) or "project_id" not in info:
+        fail(
+            f"something answers at {base}, but not a stepflow server (HTTP {response.status_code})"
+        )
+    if info["project_id"] != project_id(root):
+        fail(
+            f"the stepflow server at {base} serves another project ({info.get('root')}); "
+            "stop it, or pass --url of this project's server"
+        )
+    return _Server(base, headers)
+
+
+def _detail(response: httpx.Response) -> Any:
+    if _is_json(response):
+        body = response.json()
+        return body.get("detail", body) if isinstance(body, dict) else body
+    return response.text[:200]
+
+
+def _is_json(response: httpx.Response) -> bool:
+    return str(response.headers.get("content-type", "")).startswith("application/json")
+
+
+def _when(timestamp: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="seconds")
+
+
+async def _with_store(settings: Settings, action: Any) -> Any:
+    """Run `action(store)` on the project's dead-letter store; a project whose SQLite
+    database does not exist yet has none (and none is made)."""
+    from ._runtime import Runtime
+
+    if _no_database_yet(settings):
+        return None
+    runtime = Runtime(Registry([]), settings, cron=False, workers=False)
+    try:
+        return await action(runtime.dead_letters)
+    finally:
+        await runtime.stop(deadline=0)
+
+
+def _no_database_yet(settings: Settings) -> bool:
+    embedded = not settings.uses_redis and not settings.uses_postgres
+    return embedded and settings.database != ":memory:" and not Path(settings.database).exists()
+
+
+async def _letters(settings: Settings, limit: int) -> tuple[list[DeadLetter], int]:
+    async def read(store: Any) -> tuple[list[DeadLetter], int]:
+        return list(await store.list(limit)), int(await store.count())
+
+    found = await _with_store(settings, read)
+    return found if found is not None else ([], 0)
+
+
+async def _letter(settings: Settings, letter_id: str) -> DeadLetter | None:
+    async def read(store: Any) -> DeadLetter | None:
+        letter: DeadLetter | None = await store.get(letter_id)
+        return letter
+
+    found: DeadLetter | None = await _with_store(settings, read)
+    return found
+
+
+async def _purge(settings: Settings, ids: list[str] | None) -> int:
+    async def purge(store: Any) -> int:
+        return int(await store.purge(ids))
+
+    return int(await _with_store(settings, purge) or 0)
+
+
+async def _replay_here(root: Path, ids: list[str] | None) -> list[str]:
+    from ._runtime import Runtime
+
+    settings, registry, _ = load_project(ServeOptions(root, {}))
+    _logs.configure(settings.log_level, rich=True)
+    async with Runtime(registry, settings, cron=False, project=root) as runtime:
+        letters = await runtime.replay(ids)
+        await runtime.drain()
+    return [letter.id for letter in letters]

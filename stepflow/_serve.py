@@ -1,0 +1,103 @@
+"""Run a project: discover, validate, and serve HTTP + workers + cron with uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import gc
+import logging
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from . import _logs
+from ._config import Settings, load_settings
+from ._discovery import Registry, discover
+from ._errors import ConfigError, Problem, StepflowError
+from ._http import build_app
+from ._runtime import Runtime
+from ._server import Server, bound_socket, uvicorn_config
+
+log = logging.getLogger("stepflow.serve")
+
+Role = Literal["all", "api", "worker"]
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What a server process needs."""
+
+    root: Path
+    overrides: dict[str, Any]
+    role: Role = "all"
+    log_json: bool = False
+
+
+def load_project(options: ServeOptions) -> tuple[Settings, Registry, list[Problem]]:
+    settings = load_settings(options.root, overrides=options.overrides)
+    registry, warnings = discover(settings.steps_dir, settings)
+    return settings, registry, warnings
+
+
+def check_port_free(host: str, port: int) -> None:
+    try:
+        bound_socket(host, port).close()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StepflowError(f"port {port} on {host} is in use") from None
+        raise StepflowError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def make_runtime(settings: Settings, registry: Registry, role: Role, root: Path) -> Runtime:
+    if role != "all" and not settings.uses_redis:
+        raise ConfigError(f"--role {role} needs a shared bus: set bus to a redis:// URL")
+    return Runtime(registry, settings, workers=role != "api", cron=role != "api", project=root)
+
+
+async def serve(options: ServeOptions) -> None:
+    """Serve until SIGINT/SIGTERM, then drain up to `shutdown_timeout`."""
+    settings, registry, _ = load_project(options)
+    _logs.configure(settings.log_level, json_lines=options.log_json, rich=not options.log_json)
+    runtime = make_runtime(settings, registry, options.role, options.root)
+    tune_gc()
+    if options.role == "worker":
+        await _run_worker(runtime)
+        return
+    server = Server(uvicorn_config(build_app(runtime), settings))
+    url = f"http://{settings.host}:{settings.port}"
+    fields = {"url": url, "role": options.role}
+    if settings.workbench:
+        fields["workbench"] = f"{url}/_stepflow/"
+    log.info("serving", extra=fields)
+    await server.serve()
+    if server.started:
+        log.info("stopped")
+    else:
+        raise StepflowError(f"the server did not start on {url} (see the log above)")
+
+
+def tune_gc() -> None:
+    """Keep the cyclic garbage collector off what a server holds for its whole life.
+
+    Once the project is loaded (steps, models, catalogs), those objects are frozen out of
+    collection, and collections start after 50,000 net allocations rather than 700:
+    handlers make many short-lived objects, and each full collection walked the whole
+    heap. Measured on the classify flow over 10,000 indicators, traced: time in the
+    collector 0.35-0.45 s → 0.04 s, server CPU per indicator about a tenth lower (3 runs
+    each, interleaved: 460-474 µs against 490-556)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
+async def _run_worker(runtime: Runtime) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with runtime:
+        log.info("worker running")
+        await stop.wait()
+        log.info("worker stopping; draining")
+    log.info("stopped")

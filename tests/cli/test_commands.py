@@ -1,0 +1,419 @@
+"""The `stepflow` commands other than dev, run as a subprocess, as a pipe or a script
+sees them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from stepflow import Runtime, discover, load_settings
+from stepflow.testing import ServerProcess, free_port
+from tests.helpers import (
+    FAILING,
+    HELLO,
+    REDIS_URL,
+    greet_project,
+    stepflow,
+    wait_healthy,
+    write_step,
+)
+
+
+def test_graph_mermaid_on_examples_hello() -> None:
+    result = stepflow("graph", "--format", "mermaid", cwd=HELLO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "flowchart LR\n"
+        '    SayHello(["SayHello<br/>POST /hello"])\n'
+        '    ComposeGreeting["ComposeGreeting"]\n'
+        '    RememberGreeting["RememberGreeting"]\n'
+        '    SayHello -->|"hello.requested"| ComposeGreeting\n'
+        '    ComposeGreeting -->|"hello.composed"| RememberGreeting\n'
+    )
+
+
+def test_graph_text_on_examples_hello() -> None:
+    result = stepflow("graph", cwd=HELLO)
+    assert result.stdout == (
+        "SayHello (api: POST /hello)\n"
+        "  --hello.requested--> ComposeGreeting\n"
+        "ComposeGreeting (event: hello.requested)\n"
+        "  --hello.composed--> RememberGreeting\n"
+        "RememberGreeting (event: hello.composed)\n"
+    )
+
+
+def test_graph_writes_a_cron_trigger_once(tmp_path: Path) -> None:
+    tick = 'from stepflow import cron_step\n@cron_step(name="Tick", cron="* * * * *")\n'
+    write_step(tmp_path, "tick", tick + "async def t(c): ...\n")
+    assert stepflow("graph", cwd=tmp_path).stdout == "Tick (cron: * * * * *)\n"
+
+
+def test_graph_as_json_lists_steps_and_edges() -> None:
+    document = json.loads(stepflow("graph", "--json", cwd=HELLO).stdout)
+    assert [step["name"] for step in document["steps"]] == [
+        "SayHello",
+        "ComposeGreeting",
+        "RememberGreeting",
+    ]
+    assert document["edges"] == [
+        {"from": "SayHello", "topic": "hello.requested", "to": "ComposeGreeting"},
+        {"from": "ComposeGreeting", "topic": "hello.composed", "to": "RememberGreeting"},
+    ]
+
+
+def test_steps_in_a_pipe_shows_every_name_whole_at_80_columns() -> None:
+    result = stepflow("steps", cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for name in ("ClassifyWithAnthropic", "PersistClassification", "NormalizeIndicator"):
+        assert any(name in line.split() for line in lines), name
+    assert all("│" not in line for line in lines)  # plain rows, not a boxed table
+
+
+def test_steps_as_json_has_full_declarations() -> None:
+    [first, *_] = json.loads(stepflow("steps", "--json", cwd=HELLO).stdout)
+    assert first == {
+        "name": "SayHello",
+        "type": "api",
+        "trigger": "POST /hello",
+        "emits": ["hello.requested"],
+        "subscribes": [],
+        "flows": ["hello"],
+        "file": str(HELLO / "steps" / "hello_step.py"),
+        "line": 19,
+    }
+
+
+def test_project_is_accepted_before_the_command_too(tmp_path: Path) -> None:
+    before = stepflow("--project", str(HELLO), "steps", "--json", cwd=tmp_path)
+    after = stepflow("steps", "--project", str(HELLO), "--json", cwd=tmp_path)
+    assert before.returncode == after.returncode == 0
+    assert before.stdout == after.stdout
+
+
+def test_version_and_completion() -> None:
+    from stepflow import __version__
+
+    result = stepflow("--version", cwd=HELLO)
+    assert result.stdout.strip() == f"stepflow {__version__}"
+    assert "--install-completion" in stepflow("--help", cwd=HELLO).stdout
+
+
+def test_a_missing_steps_directory_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = stepflow("steps", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: steps directory {tmp_path / 'steps'} does not exist"
+
+
+def test_bad_config_is_one_line_with_a_suggestion(tmp_path: Path) -> None:
+    greet_project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.stepflow]\nqueue_sise = 10\n")
+    result = stepflow("dev", "--no-reload", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: unknown setting 'queue_sise' (did you mean 'queue_size'?)"
+    )
+
+
+def test_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    greet_project(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = stepflow("dev", "--port", str(port), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: port {port} on 127.0.0.1 is in use"
+
+
+def test_a_project_folder_that_does_not_exist_is_an_error_and_makes_nothing(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "no" / "such" / "dir"
+    result = stepflow("dlq", "list", "-C", str(missing), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: project directory {missing} does not exist"
+    assert not (tmp_path / "no").exists()
+
+
+def test_every_command_has_help(tmp_path: Path) -> None:
+    for command in (
+        ["new"],
+        ["dev"],
+        ["start"],
+        ["steps"],
+        ["graph"],
+        ["emit"],
+        ["dlq", "list"],
+        ["dlq", "show"],
+        ["dlq", "replay"],
+        ["dlq", "purge"],
+    ):
+        result = stepflow(*command, "--help", cwd=tmp_path)
+        assert result.returncode == 0, command
+        assert "Usage" in result.stdout
+
+
+def test_emit_without_a_server_says_so(tmp_path: Path) -> None:
+    greet_project(tmp_path)
+    port = free_port()
+    result = stepflow(
+        "emit", "greet", '{"name": "x"}', "--url", f"http://127.0.0.1:{port}", cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: no stepflow server answers at http://127.0.0.1:{port}"
+        " (start one with `stepflow dev`)"
+    )
+
+
+def test_emit_rejects_bad_json(tmp_path: Path) -> None:
+    greet_project(tmp_path)
+    result = stepflow("emit", "greet", "{nope", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: DATA is not valid JSON")
+
+
+# -- dead letters --------------------------------------------------------------------------
+
+
+def _fail_one(root: Path, n: int = 42) -> None:
+    """Run the project in-process and let one job fail for good."""
+
+    async def run() -> None:
+        settings = load_settings(root)
+        registry, _ = discover(settings.steps_dir, settings)
+        async with Runtime(registry, settings, cron=False, project=root) as runtime:
+            await runtime.publish("job", {"n": n}, trace_id=f"t-{n}")
+            await runtime.drain()
+
+    asyncio.run(run())
+
+
+def _failing_project(root: Path, extra: str = "") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(f"[tool.stepflow]\nport = {free_port()}\n{extra}")
+    write_step(root, "work", FAILING, BROKEN=True)
+    return root
+
+
+@pytest.fixture(params=["memory", "redis"])
+def failing(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A project with one dead letter, on each bus."""
+    extra = ""
+    if request.param == "redis":
+        namespace = request.getfixturevalue("redis_namespace")
+        extra = f'bus = "{REDIS_URL}"\nredis_namespace = "{namespace}"\n'
+    root = _failing_project(tmp_path / "p", extra)
+    _fail_one(root)
+    return root
+
+
+def test_dlq_list_as_json_has_full_ids_on_both_buses(failing: Path) -> None:
+    result = stepflow("dlq", "list", "--json", cwd=failing)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    [letter] = document["items"]
+    assert document["total"] == 1
+    assert (letter["step"], letter["trace_id"], letter["data"]) == ("Work", "t-42", {"n": 42})
+    assert letter["error"] == "RuntimeError: cannot do 42"
+    shown = stepflow("dlq", "show", letter["id"], "--json", cwd=failing)
+    assert json.loads(shown.stdout)["id"] == letter["id"]
+
+
+def test_dlq_list_in_a_pipe_prints_whole_ids_on_one_line_each(failing: Path) -> None:
+    letters = json.loads(stepflow("dlq", "list", "--json", cwd=failing).stdout)["items"]
+    result = stepflow("dlq", "list", cwd=failing)
+    [header, row] = result.stdout.splitlines()
+    assert header.split()[:3] == ["id", "step", "topic"]
+    assert row.split()[:5] == [letters[0]["id"], "Work", "job", "1", "t-42"]
+    assert "RuntimeError: cannot do 42" in row
+
+
+def test_dlq_show_prints_the_whole_letter_with_its_traceback(failing: Path) -> None:
+    letter = json.loads(stepflow("dlq", "list", "--json", cwd=failing).stdout)["items"][0]
+    result = stepflow("dlq", "show", letter["id"], cwd=failing)
+    assert result.returncode == 0, result.stderr
+    assert f"id:        {letter['id']}" in result.stdout
+    assert "trace id:  t-42" in result.stdout
+    assert "Traceback (most recent call last)" in result.stdout
+    assert 'raise RuntimeError(f"cannot do {job.n}")' in result.stdout
+
+
+def test_dlq_show_of_an_unknown_id_says_how_to_find_one(failing: Path) -> None:
+    result = stepflow("dlq", "show", "nope", cwd=failing)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: no dead letter 'nope' (`stepflow dlq list` shows their ids)"
+    )
+
+
+def test_dlq_limit_must_be_at_least_one(failing: Path) -> None:
+    result = stepflow("dlq", "list", "--limit", "0", cwd=failing)
+    assert result.returncode == 2
+    assert "--limit" in result.stderr
+
+
+def test_dlq_purge_needs_yes_without_a_terminal_then_deletes(failing: Path) -> None:
+    refused = stepflow("dlq", "purge", "--all", cwd=failing)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        "error: purging every dead letter needs --yes when not run from a terminal"
+    )
+    purged = stepflow("dlq", "purge", "--all", "--yes", cwd=failing)
+    assert (purged.returncode, purged.stdout.strip()) == (0, "purged 1")
+    assert stepflow("dlq", "list", cwd=failing).stdout.strip() == "no dead letters"
+
+
+def test_dlq_replays_in_process_when_no_server_answers_and_says_so(tmp_path: Path) -> None:
+    root = _failing_project(tmp_path / "p")
+    _fail_one(root)
+    write_step(root, "work", FAILING, BROKEN=False)
+    result = stepflow("dlq", "replay", "--all", cwd=root)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("no server answers at http://127.0.0.1:")
+    assert lines[0].endswith("; replaying in this process")
+    assert lines[-1] == "replayed 1: 1"
+    assert "Traceback" not in result.stderr and "_Unreachable" not in result.stderr
+    assert stepflow("dlq", "list", cwd=root).stdout.strip() == "no dead letters"
+
+
+def test_dlq_list_without_a_database_yet_makes_none(tmp_path: Path) -> None:
+    root = _failing_project(tmp_path / "p")
+    assert stepflow("dlq", "list", cwd=root).stdout.strip() == "no dead letters"
+    assert not (root / ".stepflow").exists()
+
+
+@pytest.fixture
+def hello_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    with ServerProcess(HELLO, env={"STEPFLOW_DATABASE": str(tmp_path / "hello.db")}) as server:
+        yield server
+
+
+def test_commands_refuse_another_projects_server(
+    tmp_path: Path, hello_server: ServerProcess
+) -> None:
+    root = _failing_project(tmp_path / "other")
+    for command in (["emit", "job", '{"n": 1}'], ["dlq", "replay", "7"]):
+        result = stepflow(*command, "--url", hello_server.url, cwd=root)
+        assert result.returncode == 1, command
+        assert result.stderr.strip() == (
+            f"error: the stepflow server at {hello_server.url} serves another project "
+            f"({HELLO}); stop it, or pass --url of this project's server"
+        )
+
+
+def test_emit_goes_to_this_projects_server_and_is_validated(
+    hello_server: ServerProcess,
+) -> None:
+    ok = stepflow(
+        "emit", "hello.requested", '{"name": "Ada"}', "--url", hello_server.url, cwd=HELLO
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("emitted hello.requested id=")
+    bad = stepflow(
+        "emit", "hello.requested", '{"nom": "Ada"}', "--url", hello_server.url, cwd=HELLO
+    )
+    assert bad.returncode == 1
+    assert "HTTP 422" in bad.stderr and "'loc': ['data', 'name']" in bad.stderr
+    typo = stepflow("emit", "hello.request", "{}", "--url", hello_server.url, cwd=HELLO)
+    assert "unknown topic 'hello.request' (did you mean 'hello.requested'?)" in typo.stderr
+
+
+def test_something_else_on_the_port_is_named_as_not_stepflow(tmp_path: Path) -> None:
+    root = _failing_project(tmp_path / "p")
+    with subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port := free_port()), "--bind", "127.0.0.1"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as other:
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_answering(url)
+            result = stepflow("dlq", "replay", "1", "--url", url, cwd=root)
+        finally:
+            other.kill()
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: something answers at {url}, but not a stepflow server (HTTP 404)"
+    )
+
+
+def _wait_answering(url: str) -> None:
+    from stepflow.testing import wait_until_blocking
+
+    def answers() -> bool:
+        try:
+            httpx.get(url, timeout=1)
+        except httpx.TransportError:
+            return False
+        return True
+
+    wait_until_blocking(answers, what=url)
+
+
+# -- a new project -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_new_scaffolds_a_project_whose_tests_pass_and_that_serves(tmp_path: Path) -> None:
+    made = stepflow("new", "demo", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    root = tmp_path / "demo"
+    assert made.stdout.splitlines() == [
+        f"created {root}",
+        "  cd demo && stepflow dev   # then open /_stepflow/",
+        "  pytest                    # its tests",
+    ]
+    assert sorted(p.name for p in root.iterdir()) == [
+        ".gitignore",
+        "README.md",
+        "pyproject.toml",
+        "steps",
+        "tests",
+    ]
+    assert len((root / "README.md").read_text().strip().splitlines()) == 4  # title + 3 lines
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"},
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "2 passed" in tests.stdout
+    port = free_port()
+    with subprocess.Popen(
+        [sys.executable, "-m", "stepflow", "dev", "--port", str(port)],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as dev:
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_healthy(url)
+            accepted = httpx.post(f"{url}/hello", json={"name": "Ada"})
+            assert accepted.status_code == 202
+        finally:
+            dev.send_signal(2)
+            assert dev.wait(60) == 0
+
+
+def test_new_refuses_a_folder_that_exists(tmp_path: Path) -> None:
+    (tmp_path / "demo").mkdir()
+    result = stepflow("new", "demo", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {tmp_path / 'demo'} already exists"

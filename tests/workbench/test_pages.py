@@ -1,0 +1,344 @@
+"""The Workbench's pages in a real browser: each opened as a deep link, against a real
+server, waiting on what the page shows (never on the clock)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from stepflow.testing import wait_until_blocking
+from tests.helpers import HELLO
+from tests.workbench.conftest import Jobs, workbench
+
+pytestmark = pytest.mark.slow
+
+HELLO_STEPS = ("SayHello", "ComposeGreeting", "RememberGreeting")
+
+
+def greet(url: str, name: str) -> str:
+    """POST /hello: the trace id."""
+    response = httpx.post(f"{url}/hello", json={"name": name}, timeout=30)
+    assert response.status_code == 202, response.text
+    return response.headers["x-trace-id"]
+
+
+def settled(url: str, trace_id: str) -> None:
+    """Until the trace is stored and done (its three spans and three log records)."""
+
+    def done() -> bool:
+        trace = httpx.get(f"{url}/_stepflow/api/traces/{trace_id}")
+        return (
+            trace.status_code == 200
+            and trace.json()["status"] == "ok"
+            and len(trace.json()["logs"]) == len(HELLO_STEPS)
+        )
+
+    wait_until_blocking(done, timeout=60, interval=0.05, what=f"trace {trace_id}")
+
+
+# -- the flow graph ------------------------------------------------------------------------
+
+
+def test_the_graph_shows_every_step_its_topics_and_a_declaration(hello: str, page: Page) -> None:
+    page.goto(f"{hello}/_stepflow/")
+    for name in HELLO_STEPS:
+        expect(page.get_by_test_id(f"node-{name}")).to_be_visible()
+    expect(page.get_by_test_id("node-SayHello")).to_have_class(re.compile(r"\bnode-api\b"))
+    expect(page.get_by_test_id("node-ComposeGreeting")).to_have_class(re.compile(r"node-event"))
+    expect(page.get_by_test_id("node-SayHello")).to_contain_text("POST /hello")
+    labels = page.get_by_test_id("edge-label")
+    expect(labels).to_have_count(2)
+    for topic in ("hello.requested", "hello.composed"):
+        label = page.locator(f"[data-testid=edge-label][data-topic='{topic}'] text")
+        expect(label).to_have_text(topic)
+
+    page.get_by_test_id("node-ComposeGreeting").click()
+    detail = page.get_by_test_id("step-detail")
+    expect(detail).to_contain_text("ComposeGreeting")
+    expect(detail).to_contain_text(re.compile(r"Subscribes\s*hello\.requested"))
+    expect(detail).to_contain_text(re.compile(r"Emits\s*hello\.composed"))
+    expect(detail).to_contain_text(re.compile(r"Retries\s*3"))
+    expect(detail).to_contain_text(re.compile(r"Concurrency\s*\d+"))
+    expect(detail).to_contain_text(re.compile(r"steps/hello_step\.py:\d+"))
+    expect(detail.get_by_test_id("step-schema")).to_contain_text('"minLength": 1')
+    expect(page).to_have_url(re.compile(r"\?step=ComposeGreeting$"))
+
+
+def test_the_graph_counters_follow_the_traffic(hello: str, page: Page) -> None:
+    page.goto(f"{hello}/_stepflow/")
+    counters = page.get_by_test_id("stats-RememberGreeting")
+    expect(counters).to_contain_text("ok 0")
+    greet(hello, "Ada")
+    expect(counters).to_contain_text("ok 1")
+
+
+# -- endpoints and docs ----------------------------------------------------------------------
+
+
+def test_an_endpoint_form_sends_a_request_and_links_its_trace(hello: str, page: Page) -> None:
+    page.goto(f"{hello}/_stepflow/endpoints")
+    form = page.get_by_test_id("endpoint-SayHello")
+    body = form.get_by_test_id("body")
+    expect(body).to_have_value(re.compile(r'"name": "string"'))  # an example of the schema
+    body.fill('{"name": "Ada"}')
+    form.get_by_test_id("send").click()
+    expect(form.get_by_test_id("response-status")).to_have_text("202")
+    trace_id = form.get_by_test_id("response-trace-id").inner_text()
+    expect(form.get_by_test_id("response-body")).to_contain_text(trace_id)
+
+    form.get_by_test_id("trace-link").click()
+    expect(page).to_have_url(f"{hello}/_stepflow/traces/{trace_id}")
+    expect(page.get_by_test_id("span-step")).to_have_text(list(HELLO_STEPS))
+    expect(page.get_by_test_id("span-status")).to_have_text(["ok", "ok", "ok"])
+
+
+def test_the_docs_list_every_operation_of_the_openapi_document(hello: str, page: Page) -> None:
+    document = httpx.get(f"{hello}/openapi.json").json()
+    operations = [
+        (method.upper(), path, operation["operationId"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    ]
+    assert len(operations) >= 2  # SayHello and /health
+    page.goto(f"{hello}/docs")
+    expect(page.get_by_test_id("operation")).to_have_count(len(operations))
+    for method, path, operation_id in operations:
+        card = page.locator(f"[data-testid=operation][data-operation-id='{operation_id}']")
+        expect(card.get_by_test_id("operation-path")).to_have_text(path)
+        expect(card).to_contain_text(method)
+    expect(page.locator("[data-operation-id=SayHello]")).to_contain_text("422")
+
+
+def test_the_docs_try_it_form_sends_a_request(hello: str, page: Page) -> None:
+    page.goto(f"{hello}/docs")
+    card = page.locator("[data-testid=operation][data-operation-id=SayHello]")
+    card.get_by_test_id("try-it").click()
+    card.get_by_test_id("body").fill('{"name": "Grace"}')
+    card.get_by_test_id("send").click()
+    expect(card.get_by_test_id("response-status")).to_have_text("202")
+    expect(card.get_by_test_id("trace-link")).to_be_visible()
+
+
+# -- traces ----------------------------------------------------------------------------------
+
+
+def test_a_failed_trace_shows_its_retries_and_the_error(jobs: Jobs, page: Page) -> None:
+    trace_id = jobs.start(7)
+    page.goto(f"{jobs.url}/_stepflow/traces/{trace_id}")
+    expect(page.get_by_test_id("trace-status")).to_have_text("failed")
+    start = page.locator("[data-testid=span-row][data-step=StartJob]")
+    expect(start).to_have_attribute("data-status", "ok")
+    attempts = page.locator("[data-testid=span-row][data-step=Work]")
+    expect(attempts).to_have_count(3)
+    for i, status in enumerate(["retry", "retry", "dead letter"]):
+        attempt = attempts.nth(i)
+        expect(attempt.get_by_test_id("span-attempt")).to_have_text(f"attempt {i + 1}")
+        expect(attempt.get_by_test_id("span-status")).to_have_text(status)
+        expect(attempt.get_by_test_id("span-error")).to_have_text("RuntimeError: cannot do job 7")
+
+    attempts.nth(2).click()
+    detail = page.get_by_test_id("span-detail")
+    expect(detail.get_by_test_id("span-traceback")).to_contain_text("in work")
+    expect(detail.get_by_test_id("span-input")).to_contain_text('"n": 7')
+    expect(detail.get_by_test_id("span-logs-link")).to_have_attribute(
+        "href", re.compile(r"^/_stepflow/logs\?span_id=\w+$")
+    )
+
+
+def test_a_new_trace_appears_in_the_list_without_a_reload(hello: str, page: Page) -> None:
+    page.goto(f"{hello}/_stepflow/traces")
+    expect(page.get_by_test_id("live")).to_have_attribute("data-state", "ready")
+    expect(page.get_by_test_id("trace-row")).to_have_count(0)
+    page.evaluate("window.sameDocument = true")
+
+    trace_id = greet(hello, "Live")
+    row = page.locator(f"[data-testid=trace-row][data-trace-id='{trace_id}']")
+    expect(row).to_be_visible()
+    expect(row).to_have_attribute("data-status", "ok")
+    assert page.evaluate("window.sameDocument") is True
+
+
+def test_a_trace_page_fills_in_as_its_spans_arrive(hello: str, page: Page) -> None:
+    trace_id = uuid.uuid4().hex
+    page.goto(f"{hello}/_stepflow/traces/{trace_id}")
+    expect(page.get_by_test_id("trace-waiting")).to_be_visible()
+    expect(page.get_by_test_id("live")).to_have_attribute("data-state", "ready")
+
+    traceparent = f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
+    response = httpx.post(
+        f"{hello}/hello", json={"name": "Soon"}, headers={"traceparent": traceparent}
+    )
+    assert response.headers["x-trace-id"] == trace_id
+    expect(page.get_by_test_id("span-step")).to_have_text(list(HELLO_STEPS))
+    expect(page.get_by_test_id("trace-status")).to_have_text("ok")
+
+
+@pytest.fixture
+def mixed(jobs: Jobs) -> tuple[Jobs, list[str], list[str]]:
+    """Two failed traces (jobs 1 and 2), then five that succeed (jobs 3 to 7)."""
+    failed = [jobs.start(n) for n in (1, 2)]
+    jobs.wait_for("failed", 2)
+    jobs.fixed.write_text("fixed")
+    ok = [jobs.start(n) for n in range(3, 8)]
+    jobs.wait_for("ok", 5)
+    return jobs, failed, ok
+
+
+def test_the_trace_list_filters_by_status_and_text(
+    mixed: tuple[Jobs, list[str], list[str]], page: Page
+) -> None:
+    jobs, failed, _ = mixed
+    page.goto(f"{jobs.url}/_stepflow/traces")
+    rows = page.get_by_test_id("trace-row")
+    expect(rows).to_have_count(7)
+
+    page.get_by_test_id("filter-status").select_option("failed")
+    expect(page).to_have_url(re.compile(r"\?status=failed$"))
+    expect(rows).to_have_count(2)
+    expect(page.locator("[data-testid=trace-row][data-status=failed]")).to_have_count(2)
+
+    page.get_by_test_id("filter-status").select_option("ok")
+    expect(rows).to_have_count(5)
+    expect(page.locator("[data-testid=trace-row][data-status=ok]")).to_have_count(5)
+
+    page.get_by_test_id("filter-status").select_option("")
+    page.get_by_test_id("filter-q").fill("cannot do job 2")
+    expect(rows).to_have_count(1)
+    expect(rows).to_have_attribute("data-trace-id", failed[1])
+
+    page.reload()  # the filters live in the address: a deep link
+    expect(page.get_by_test_id("filter-q")).to_have_value("cannot do job 2")
+    expect(rows).to_have_count(1)
+
+
+def test_the_trace_list_pages_on_the_server(
+    mixed: tuple[Jobs, list[str], list[str]], page: Page
+) -> None:
+    jobs, failed, ok = mixed
+    page.goto(f"{jobs.url}/_stepflow/traces?limit=3")
+    info = page.get_by_test_id("pager-info")
+    rows = page.get_by_test_id("trace-row")
+    seen: list[str] = []
+    for shown, text in ((3, "1–3 of 7"), (3, "4–6 of 7"), (1, "7–7 of 7")):
+        expect(info).to_have_text(text)
+        expect(rows).to_have_count(shown)
+        seen += [rows.nth(i).get_attribute("data-trace-id") or "" for i in range(shown)]
+        if shown == 3:
+            page.get_by_test_id("pager-next").click()
+    expect(page.get_by_test_id("pager-next")).to_be_disabled()
+    assert sorted(seen) == sorted(failed + ok)
+    assert seen[-2:] == failed[::-1]  # newest first: the two failed ones were the first
+    page.get_by_test_id("pager-prev").click()
+    expect(info).to_have_text("4–6 of 7")
+
+
+# -- dead letters --------------------------------------------------------------------------
+
+
+def test_a_replayed_dead_letter_leaves_the_list(jobs: Jobs, page: Page) -> None:
+    jobs.start(5)
+    jobs.wait_for("failed", 1)
+    page.goto(f"{jobs.url}/_stepflow/dead-letters")
+    row = page.get_by_test_id("dead-letter-row")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Work")
+    expect(row).to_contain_text("RuntimeError: cannot do job 5")
+
+    jobs.fixed.write_text("fixed")
+    row.get_by_test_id("replay").click()
+    expect(page.get_by_test_id("notice")).to_have_text("Replayed 1 letter.")
+    expect(page.get_by_test_id("dead-letter-row")).to_have_count(0)
+    expect(page.get_by_test_id("no-dead-letters")).to_be_visible()
+
+    def worked() -> bool:
+        state = httpx.get(f"{jobs.url}/_stepflow/api/state/jobs").json()
+        return bool(state["values"].get("5") == "done")
+
+    wait_until_blocking(worked, timeout=60, interval=0.05, what="the replayed job to run")
+
+
+def test_purge_drops_a_dead_letter_once_confirmed(jobs: Jobs, page: Page) -> None:
+    jobs.start(9)
+    jobs.wait_for("failed", 1)
+    page.goto(f"{jobs.url}/_stepflow/dead-letters")
+    row = page.get_by_test_id("dead-letter-row")
+    expect(row).to_have_count(1)
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_test_id("purge").click()
+    expect(page.get_by_test_id("notice")).to_have_text("Purged 1 letter.")
+    expect(page.get_by_test_id("dead-letter-row")).to_have_count(0)
+    assert httpx.get(f"{jobs.url}/_stepflow/api/dead-letters").json()["total"] == 0
+
+
+# -- logs and state ------------------------------------------------------------------------
+
+
+def test_the_logs_view_shows_one_traces_records(hello: str, page: Page) -> None:
+    ada = greet(hello, "Ada")
+    bob = greet(hello, "Bob")
+    settled(hello, ada)
+    settled(hello, bob)
+    page.goto(f"{hello}/_stepflow/logs?trace_id={ada}")
+    expect(page.get_by_test_id("filter-trace")).to_have_value(ada)
+    rows = page.get_by_test_id("log-row")
+    expect(rows).to_have_count(3)
+    expect(rows.locator("td.message")).to_have_text(
+        ["greeting stored", "greeting composed", "greeting requested"]  # newest first
+    )
+    links = page.get_by_test_id("log-trace-link")
+    for i in range(3):
+        expect(links.nth(i)).to_have_attribute("href", f"/_stepflow/traces/{ada}")
+    links.first.click()
+    expect(page).to_have_url(f"{hello}/_stepflow/traces/{ada}")
+    expect(page.get_by_test_id("span-row")).to_have_count(3)
+
+
+def test_the_logs_view_tails_new_records(hello: str, page: Page) -> None:
+    page.goto(f"{hello}/_stepflow/logs?step=RememberGreeting")
+    expect(page.get_by_test_id("live")).to_have_attribute("data-state", "ready")
+    rows = page.get_by_test_id("log-row")
+    expect(rows).to_have_count(0)
+    for n, name in enumerate(("Ada", "Bob"), start=1):
+        trace_id = greet(hello, name)
+        expect(rows).to_have_count(n)
+        expect(rows.first.get_by_test_id("log-trace-link")).to_have_attribute(
+            "href", f"/_stepflow/traces/{trace_id}"
+        )
+    expect(rows.locator("td.message")).to_have_text(["greeting stored"] * 2)
+
+
+def test_the_state_view_shows_a_group_and_its_keys(hello: str, page: Page) -> None:
+    settled(hello, greet(hello, "Ada"))
+    page.goto(f"{hello}/_stepflow/state")
+    group = page.locator("[data-testid=state-group][data-group=greetings]")
+    expect(group).to_contain_text("1")
+    group.get_by_role("link", name="greetings").click()
+    expect(page).to_have_url(f"{hello}/_stepflow/state?group=greetings")
+    expect(page.locator("[data-testid=state-key][data-key=Ada]")).to_contain_text("Hello, Ada!")
+
+
+# -- errors and the API key ------------------------------------------------------------------
+
+
+def test_an_api_error_is_shown_not_a_blank_page(hello: str, page: Page) -> None:
+    page.goto(f"{hello}/_stepflow/logs?level=LOUD")
+    expect(page.get_by_test_id("error")).to_contain_text("422")
+    expect(page.get_by_test_id("error")).to_contain_text("level")
+
+
+def test_a_server_with_an_api_key_asks_for_it(tmp_path: Path, page: Page) -> None:
+    with workbench(HELLO, tmp_path / "x.db", api_key="s3cret") as url:
+        page.goto(f"{url}/_stepflow/")
+        form = page.get_by_test_id("key-form")
+        expect(form).to_be_visible()
+        form.get_by_test_id("key-input").fill("s3cret")
+        form.get_by_test_id("key-submit").click()
+        expect(page.get_by_test_id("node-SayHello")).to_be_visible()
+        expect(page).to_have_url(f"{url}/_stepflow/")  # the key left the address
+        expect(page.get_by_test_id("key-form")).to_have_count(0)
+        page.close()  # before the server stops
