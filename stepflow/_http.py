@@ -25,10 +25,17 @@ from ._errors import HttpError, Unavailable
 from ._events import new_trace_id, to_json_value
 from ._internal import internal_routes
 from ._openapi import openapi_document
-from ._requests import has_api_key, json_response, read_json
+from ._requests import has_api_key, json_response, parse_body, read_json_body
 from ._runtime import Runtime
 from ._steps import ApiRequest, ApiResponse, StepSpec
-from ._tracing import Span, SpanStatus, new_span_id, parse_traceparent, traceparent
+from ._tracing import (
+    Span,
+    SpanStatus,
+    capped_text,
+    new_span_id,
+    parse_traceparent,
+    traceparent,
+)
 
 log = logging.getLogger("stepflow.http")
 
@@ -115,9 +122,12 @@ def _endpoint(runtime: Runtime, step: StepSpec) -> Endpoint:
             raise HttpError(401, "missing or invalid API key")
         body: Any = None
         if body_model is not None:
-            body = await read_json(request, body_model, settings.max_body_bytes)
+            raw = await read_json_body(request, settings.max_body_bytes)
             if span is not None:
-                span._data = body
+                # The body as it came (also when it does not validate): decoding it is a
+                # fraction of serializing the parsed models again.
+                span.input = capped_text(raw.decode(errors="replace"), tracer.max_input)
+            body = parse_body(body_model, raw)
         api_request = ApiRequest(
             body=body,
             path_params=dict(request.path_params),

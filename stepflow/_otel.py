@@ -33,9 +33,21 @@ class OpenTelemetrySink:
     def tracer(self) -> trace.Tracer:
         return self._tracer or trace.get_tracer("stepflow")
 
+    @property
+    def configured(self) -> bool:
+        """Whether spans go anywhere: a tracer was given, or an SDK tracer provider is
+        set. Without one, OpenTelemetry's API makes spans that record nothing, and
+        building them cost a third of what tracing costs a flow (measured on `e2e`)."""
+        if self._tracer is not None:
+            return True
+        provider = trace.get_tracer_provider()
+        return not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+
     async def write(
         self, spans: list[Span], logs: list[LogRecord], adjustments: Adjustments
     ) -> None:
+        if not self.configured:
+            return
         for span in spans:
             self._export(span)
 

@@ -79,9 +79,15 @@ async def read_body(request: Request, limit: int) -> bytes:
 async def read_json(request: Request, model: type[BaseModel], limit: int) -> BaseModel:
     """The body parsed and validated as `model`: 400 for a wrong content type or
     malformed JSON, 413 over `limit`, 422 in FastAPI's shape when it does not validate."""
+    return parse_body(model, await read_json_body(request, limit))
+
+
+async def read_json_body(request: Request, limit: int) -> bytes:
+    """The body of a JSON request, unparsed: 400 for a wrong content type, 413 over
+    `limit`."""
     if not is_json(request.headers.get("content-type", "")):
         raise HttpError(400, "expected Content-Type: application/json")
-    return parse_body(model, await read_body(request, limit))
+    return await read_body(request, limit)
 
 
 def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:

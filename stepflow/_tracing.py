@@ -152,9 +152,16 @@ def capped_input(data: Any, limit: int) -> str | None:
         raw = to_json(data, fallback=repr).decode()
     except Exception:  # an input that cannot be shown must not break tracing
         raw = repr(data)
-    if len(raw) > limit:
-        return raw[:limit] + f"… ({len(raw) - limit} more characters)"
-    return raw
+    return capped_text(raw, limit)
+
+
+def capped_text(text: str, limit: int) -> str | None:
+    """`text` cut to `limit` characters, and marked so (None when inputs are not kept)."""
+    if limit <= 0:
+        return None
+    if len(text) > limit:
+        return text[:limit] + f"… ({len(text) - limit} more characters)"
+    return text
 
 
 class Tracer:

@@ -9,6 +9,7 @@ import random
 from typing import Any
 
 import pytest
+from opentelemetry import trace as otel_trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -189,6 +190,19 @@ async def test_a_traceparent_header_continues_the_callers_trace() -> None:
     )
 
 
+async def test_an_api_span_keeps_the_body_as_sent_also_when_it_is_refused() -> None:
+    body = b'{ "id" : 7 }'  # an id must be a string: 422
+    async with FlowTester(STEPS) as flow:
+        response = await flow.post(
+            "/orders", content=body, headers={"content-type": "application/json"}
+        )
+        await flow.runtime.tracer.flush()
+        trace = await _trace(flow, response.headers["x-trace-id"])
+    assert response.status_code == 422
+    (api,) = trace["span_list"]
+    assert (api["input"], api["attributes"]) == ('{ "id" : 7 }', {"http.status_code": 422})
+
+
 async def test_the_input_is_capped_at_trace_max_input() -> None:
     async with FlowTester(STEPS, trace_max_input=20) as flow:
         trace_id = await _order(flow, "x" * 100)
@@ -267,6 +281,26 @@ async def test_spans_are_exported_through_opentelemetry_with_the_same_ids() -> N
         parent = format(otel.parent.span_id, "016x") if otel.parent else None
         assert parent == span["parent_id"]
         assert otel.attributes is not None and otel.attributes["stepflow.step"] == span["step"]
+
+
+async def test_spans_go_to_the_global_tracer_provider_once_one_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sink = OpenTelemetrySink()
+    assert not sink.configured  # OpenTelemetry's API alone: spans would record nothing
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    # What `trace.set_tracer_provider` does, undone after the test (it can be set once).
+    monkeypatch.setattr(otel_trace, "get_tracer_provider", lambda: provider)
+    assert sink.configured
+    async with FlowTester(STEPS) as flow:
+        flow.runtime.tracer.sinks.append(sink)
+        trace_id = await _order(flow, "O2")
+        await flow.drain()
+        trace = await _trace(flow, trace_id)
+    exported = {format(span.context.span_id, "016x") for span in exporter.get_finished_spans()}
+    assert exported == {span["span_id"] for span in trace["span_list"]}
 
 
 @pytest.mark.parametrize("status", ["ok", "failed"])
