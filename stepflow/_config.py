@@ -64,7 +64,8 @@ class Settings(BaseModel):
     trace_max_spans: int = Field(default=100_000, ge=100)
     trace_max_input: int = Field(default=16_384, ge=0)
     trace_otel: bool = True
-    """Export spans through OpenTelemetry when the `otel` extra is installed."""
+    """Export spans through OpenTelemetry when the `otel` extra is installed and an SDK
+    tracer provider is set."""
     workbench: bool = False
     """Serve the Workbench at /_stepflow/ (`stepflow dev` turns it on)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

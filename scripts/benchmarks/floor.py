@@ -77,8 +77,8 @@ def app(database: str) -> Starlette:
     writing = asyncio.Lock()  # one connection: one write transaction at a time
 
     async def write(sql: str, rows: list[tuple[Any, ...]]) -> None:
-        db = await connection()
-        async with writing:
+        async with writing:  # also held while the first request opens the connection
+            db = await connection()
             await db.execute("BEGIN IMMEDIATE")
             await db.executemany(sql, rows)
             await db.commit()
