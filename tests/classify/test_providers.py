@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 from collections.abc import Iterator, Sequence
@@ -516,3 +517,24 @@ def test_the_concept_schema_leaves_out_what_the_data_decides() -> None:
     }
     for field in ("reporting_frequency", "cumulative_pattern", "time_basis"):
         assert f"- {field}:" not in CONCEPT_SYSTEM_PROMPT
+
+
+def test_the_user_prompt_holds_the_indicator_and_its_units_as_indented_json() -> None:
+    from steps.classify.providers.prompt import user_prompt
+
+    indicator = IndicatorInput(
+        indicator_id="fr-cpi",
+        name='Indice des prix "harmonisé"',
+        units="Index 2015=100",
+        description="Prix à la consommation\nsource: Insee",
+        periodicity="Monthly",
+        sample_values=[SampleValue(date="2024-01-31", value=118.25)],
+        country="France",
+    )
+    units = normalize_units(indicator.units)
+    data = {
+        "indicator": indicator.model_dump(mode="json", exclude_none=True),
+        "units": units.model_dump(mode="json"),
+    }
+    block = json.dumps(data, ensure_ascii=False, indent=2)
+    assert user_prompt(indicator, units) == f"Classify this indicator.\n\n```json\n{block}\n```"

