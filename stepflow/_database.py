@@ -36,7 +36,12 @@ class Row(Protocol):
 
 
 class Connection(Protocol):
-    """Statements on one connection (inside `Database.transaction()`)."""
+    """Statements on one connection (inside `Database.transaction()`).
+
+    Inside a transaction a failed `execute` or `executemany` may raise at a later
+    statement of the same transaction or as the block ends (SQLite sends writes with
+    what comes next); either way the transaction rolls back and the error leaves the
+    block. Do not catch a write's error inside the transaction to carry on."""
 
     async def execute(self, sql: str, *args: Any) -> None: ...
 
