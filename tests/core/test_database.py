@@ -4,6 +4,7 @@ opens again on its next use."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import asyncpg
@@ -40,6 +41,19 @@ async def test_a_read_in_a_transaction_sees_its_own_writes(widgets: Database) ->
         row = await tx.fetchrow("SELECT name FROM widgets WHERE id = $1", 1)
     assert count == 1
     assert row is not None and row[0] == "uno"
+
+
+async def test_a_read_outside_a_transaction_sees_only_what_was_committed(
+    widgets: Database,
+) -> None:
+    await widgets.execute("INSERT INTO widgets (id, name) VALUES ($1, $2)", 1, "one")
+    async with widgets.transaction() as tx:
+        await tx.execute("INSERT INTO widgets (id, name) VALUES ($1, $2)", 2, "two")
+        assert await tx.fetchval("SELECT COUNT(*) FROM widgets") == 2
+        # Not queued behind the open transaction (it would wait for itself), and blind
+        # to what it has not committed.
+        assert await asyncio.wait_for(names(widgets), timeout=60) == ["one"]
+    assert await names(widgets) == ["one", "two"]
 
 
 async def test_a_failed_write_rolls_back_the_whole_transaction(widgets: Database) -> None:
