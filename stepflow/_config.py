@@ -112,6 +112,17 @@ class Settings(BaseModel):
         return self.database.startswith(("postgresql://", "postgres://"))
 
     @property
+    def trace_database(self) -> str:
+        """Where traces live: the project's database on PostgreSQL; on SQLite a file of
+        their own beside it (`stepflow.traces.db` beside `stepflow.db`). SQLite has one
+        writer per file, and trace writes sharing it held up the flow's own (e2e bench,
+        traced: 2,160/s sharing it, 2,626/s apart)."""
+        if self.uses_postgres or self.database == ":memory:":
+            return self.database
+        path = Path(self.database)
+        return str(path.with_name(f"{path.stem}.traces{path.suffix or '.db'}"))
+
+    @property
     def uses_redis(self) -> bool:
         return self.bus != "memory"
 

@@ -84,7 +84,12 @@ class Runtime:
             self.locks = MemoryLocks()
             self.leases = processes
         self.state: StateStore = state or make_state(settings, self.database)
-        self.traces: TraceStore = DatabaseTraceStore(self.database)
+        self.trace_database: Database = (
+            self.database
+            if settings.trace_database == settings.database
+            else open_database(settings.trace_database)
+        )
+        self.traces: TraceStore = DatabaseTraceStore(self.trace_database)
         self.tracer = Tracer(
             sample=settings.trace_sample,
             max_input=settings.trace_max_input,
@@ -169,6 +174,8 @@ class Runtime:
             except Exception:
                 log.exception("closing failed", extra={"what": type(closing).__name__})
         await self.database.aclose()
+        if self.trace_database is not self.database:
+            await self.trace_database.aclose()
 
     async def drain(self) -> None:
         """Return when no event is queued, waiting for a retry, or being handled."""

@@ -26,6 +26,22 @@ def test_defaults_resolve_paths_against_the_project(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("database", "traces"),
+    [
+        ("/srv/app/stepflow.db", "/srv/app/stepflow.traces.db"),
+        ("/srv/app/data", "/srv/app/data.traces.db"),
+        (":memory:", ":memory:"),
+        ("postgresql://db.internal/app", "postgresql://db.internal/app"),
+    ],
+)
+def test_traces_have_a_sqlite_file_of_their_own_and_share_postgresql(
+    tmp_path: Path, database: str, traces: str
+) -> None:
+    settings = load_settings(tmp_path, env={}, overrides={"database": database})
+    assert settings.trace_database == traces
+
+
 def test_pyproject_then_environment_then_overrides(tmp_path: Path) -> None:
     root = _project(tmp_path, 'queue_size = 10\ndefault_concurrency = 4\nsteps_dir = "flows"')
     env = {"STEPFLOW_QUEUE_SIZE": "20", "STEPFLOW_EMIT_BATCH_DELAY": "0.5", "HOME": "/x"}

@@ -6,6 +6,9 @@ import asyncio
 import logging
 import os
 import random
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -96,6 +99,19 @@ async def test_a_request_is_a_trace_of_one_span_per_step_with_parents() -> None:
     )
     assert notified["parent_id"] == shipped["span_id"]
     assert all(span["duration"] >= 0 for span in trace["span_list"])
+
+
+async def test_a_sqlite_projects_traces_have_a_file_of_their_own(tmp_path: Path) -> None:
+    database = tmp_path / "app.db"
+    async with FlowTester(STEPS, database=str(database)) as flow:
+        trace_id = await _order(flow, "F1")
+        await flow.drain()
+        assert (await _trace(flow, trace_id))["spans"] == 3
+    with closing(sqlite3.connect(tmp_path / "app.traces.db")) as traces:
+        assert traces.execute("SELECT COUNT(*) FROM stepflow_spans").fetchone() == (3,)
+    with closing(sqlite3.connect(database)) as project:
+        tables = {row[0] for row in project.execute("SELECT name FROM sqlite_master")}
+    assert "stepflow_spans" not in tables
 
 
 async def test_handler_logs_belong_to_their_span() -> None:
