@@ -7,13 +7,14 @@ transaction goes to a second, read-only connection on a thread of its own, witho
 waiting for a turn: WAL lets it read beside the writer, and it sees only what was
 committed, never another task's transaction half done. (`:memory:` has one connection.)
 
-Every call into the connection is a trip to its thread and back, and a trip costs a loop
-iteration when the loop is busy (measured on the classify flow: about 3 ms a trip, 15 ms
-for a five-statement transaction holding everyone else's turn). So a transaction makes
-as few trips as it can: its writes are sent together with whatever comes next (a read,
-or the COMMIT), BEGIN with them; a transaction that only writes is one trip. A write that
-fails raises at that next trip, still inside the transaction, which is rolled back.
-(aiosqlite, used before, makes a trip per call and has no way to send several.)"""
+Every call into the connection is a trip to its thread and back, and on a busy loop a
+trip waits for the thread to get the GIL and for the loop to come round (1-2 ms on
+average under the classify flow's load), all while the turn is held. So a transaction
+makes as few trips as it can: its writes are sent together with whatever comes next (a
+read, or the COMMIT), BEGIN with them; a transaction that only writes is one trip. A
+write that fails raises at that next trip, still inside the transaction, which is rolled
+back. (aiosqlite, used before, makes a trip per call, three for a read, and cannot send
+several: the classify flow's batch took five trips, now two.)"""
 
 from __future__ import annotations
 
@@ -106,12 +107,13 @@ class _Thread:
     """The connection's thread: calls run there one at a time, in the order made. It
     starts with the first call and ends with `shutdown` (a later call starts another)."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str) -> None:
+        self._name = name
         self._executor: ThreadPoolExecutor | None = None
 
     async def run(self, what: str, function: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="stepflow-sqlite")
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix=self._name)
         loop = asyncio.get_running_loop()
         with _mapped(what):
             return await loop.run_in_executor(self._executor, function, *args)
@@ -193,9 +195,9 @@ class SqliteDatabase:
         self.path = str(path)
         self.url = self.path
         self._what = f"the database {self.path}"
-        self._thread = _Thread()
+        self._thread = _Thread("stepflow-sqlite")
         self._conn: sqlite3.Connection | None = None
-        self._reads = _Thread()
+        self._reads = _Thread("stepflow-sqlite-reads")
         self._reader: sqlite3.Connection | None = None
         self._opening: asyncio.Future[sqlite3.Connection] | None = None
         self._turn = asyncio.Lock()
