@@ -147,6 +147,18 @@ class ClassifyStore:
         Returns `(trace_id, count, created)`: a `batch_key` already recorded gives that
         batch's trace id and count, and records nothing (`created` False)."""
         now = time.time()
+        rows = [  # made before the transaction: it holds up every other writer
+            (
+                item.indicator_id,
+                trace_id,
+                item.name,
+                item.model_dump_json(exclude_none=True),
+                provider,
+                owner,
+                now,
+            )
+            for item in indicators
+        ]
         db = await self._db()
         async with db.transaction() as tx:
             if batch_key is not None:
@@ -167,21 +179,7 @@ class ClassifyStore:
                 now,
                 batch_key,
             )
-            await tx.executemany(
-                _PENDING,
-                [
-                    (
-                        item.indicator_id,
-                        trace_id,
-                        item.name,
-                        item.model_dump_json(exclude_none=True),
-                        provider,
-                        owner,
-                        now,
-                    )
-                    for item in indicators
-                ],
-            )
+            await tx.executemany(_PENDING, rows)
         return trace_id, len(indicators), True
 
     async def hand_over(self, ids: Sequence[str], owner: str, to: str) -> None:
