@@ -1,7 +1,8 @@
 """llm_bound: indicators/s with the openai provider against the fake LLM (100 ms per
 call, 32 calls at once), against a bare client making the same calls with the same
 concurrency and the same HTTP client (httpx) straight to the same fake LLM, in the same
-run; and the ceiling, concurrency / latency. Target: 0.95 of the bare client."""
+run (two rounds, interleaved, best of each side); and the ceiling, concurrency / latency.
+Target: 0.95 of the bare client."""
 
 from __future__ import annotations
 
@@ -66,20 +67,27 @@ def bench_llm_bound(quick: bool) -> dict[str, Any]:
             "STEPFLOW_APP_LLM_CACHE": "false",
             "STEPFLOW_APP_LLM_DEDUPE": "false",  # one call per indicator, as the bare client
         }
-        bare = asyncio.run(_bare(base_url, items))
-        with tempfile.TemporaryDirectory() as tmp, server(Path(tmp), env) as process:
-            outcome = feed(process.url, items)
+        bares, rates = [], []
+        for _ in range(1 if quick else 2):  # interleaved, best of each: either side dips
+            bares.append(asyncio.run(_bare(base_url, items)))
+            with tempfile.TemporaryDirectory() as tmp, server(Path(tmp), env) as process:
+                rates.append(feed(process.url, items).rate)
+    bare, rate = max(bares), max(rates)
     ceiling = CONCURRENCY / LATENCY
     return {
         "indicators": count,
         "latency_s": LATENCY,
         "llm_concurrency": CONCURRENCY,
         "baseline": "a bare httpx client making the same calls, 32 at a time",
-        "stepflow_per_s": round(outcome.rate, 1),
+        "stepflow_per_s": round(rate, 1),
         "bare_client_per_s": round(bare, 1),
         "ceiling_per_s": ceiling,
-        "ratio_to_bare_client": round(outcome.rate / bare, 3),
-        "ratio_to_ceiling": round(outcome.rate / ceiling, 3),
+        "ratio_to_bare_client": round(rate / bare, 3),
+        "per_s_of_each_round": {
+            "stepflow": [round(r, 1) for r in rates],
+            "bare_client": [round(b, 1) for b in bares],
+        },
+        "ratio_to_ceiling": round(rate / ceiling, 3),
         "target_ratio_to_bare_client": 0.95,
-        "met": outcome.rate / bare >= 0.95,
+        "met": rate / bare >= 0.95,
     }
