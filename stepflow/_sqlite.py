@@ -124,7 +124,23 @@ class _Thread:
             executor.shutdown(wait=False)  # its last call is done: it ends at once
 
 
-class _SqliteConnection:
+class _Rows:
+    """`fetchrow` and `fetchval` made of `fetch` (one trip either way; their queries are
+    of one row)."""
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        raise NotImplementedError
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        rows = await self.fetch(sql, *args)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        row = await self.fetchrow(sql, *args)
+        return None if row is None else row[0]
+
+
+class _SqliteConnection(_Rows):
     """One turn on the connection: a transaction (writes held until the next trip), or
     single statements each its own transaction (autocommit)."""
 
@@ -153,14 +169,6 @@ class _SqliteConnection:
             self._what, _writes_then_fetch, self._conn, writes, _sql(sql), args
         )
 
-    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
-        rows = await self.fetch(sql, *args)  # its queries are of one row
-        return rows[0] if rows else None
-
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        row = await self.fetchrow(sql, *args)
-        return None if row is None else row[0]
-
     async def _send(self) -> None:
         writes, self._writes = self._writes, []
         if len(writes) == 1 and not writes[0][2]:
@@ -186,7 +194,7 @@ def _in_transaction(conn: sqlite3.Connection, writes: Sequence[_Write]) -> None:
         raise
 
 
-class SqliteDatabase:
+class SqliteDatabase(_Rows):
     """A SQLite file (or `:memory:`), opened on first use."""
 
     dialect: Dialect = "sqlite"
@@ -219,10 +227,10 @@ class SqliteDatabase:
             self._opening = None  # the next caller tries again
 
     async def _open(self) -> sqlite3.Connection:
-        conn = await self._thread.run(self._what, _open, self.path)
+        conn = await self._thread.run(self._what, _open, self.path, False)
         if self.path != ":memory:":
             try:
-                self._reader = await self._reads.run(self._what, _open_reader, self.path)
+                self._reader = await self._reads.run(self._what, _open, self.path, True)
             except BaseException:
                 await self._thread.run(self._what, conn.close)
                 raise
@@ -265,14 +273,6 @@ class SqliteDatabase:
         async with self._single() as conn:  # a write that returns rows, or `:memory:`
             return await conn.fetch(sql, *args)
 
-    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
-        rows = await self.fetch(sql, *args)  # its queries are of one row
-        return rows[0] if rows else None
-
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        row = await self.fetchrow(sql, *args)
-        return None if row is None else row[0]
-
     async def ensure(self, component: str, migrations: Sequence[Migration]) -> None:
         if component in self._ensured:
             return
@@ -298,27 +298,20 @@ class SqliteDatabase:
                     self._reads.shutdown()
 
 
-def _open(path: str) -> sqlite3.Connection:
-    if path != ":memory:":
+def _open(path: str, reader: bool) -> sqlite3.Connection:
+    """The writer's connection (it makes the file and puts it in WAL mode), or with
+    `reader` the read-only one opened after it."""
+    if path != ":memory:" and not reader:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
     try:
         conn.row_factory = sqlite3.Row
-        if path != ":memory:":
-            conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=30000")
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _open_reader(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-    try:
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA query_only=ON")
+        if reader:
+            conn.execute("PRAGMA query_only=ON")
+        else:
+            if path != ":memory:":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=30000")
     except BaseException:
         conn.close()
