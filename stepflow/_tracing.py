@@ -22,9 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from pydantic_core import to_json
-
 from ._events import random_bits
+from ._json import display_json
 from ._logs import extras
 
 log = logging.getLogger("stepflow.tracing")
@@ -147,9 +146,7 @@ def capped_input(data: Any, limit: int) -> str | None:
     if limit <= 0 or data is None:
         return None
     try:
-        # pydantic-core serializes models and plain data alike (a tenth faster than
-        # model_dump_json, whose Python wrapper it skips).
-        raw = to_json(data, fallback=repr).decode()
+        raw = display_json(data)
     except Exception:  # an input that cannot be shown must not break tracing
         raw = repr(data)
     return capped_text(raw, limit)
