@@ -5,7 +5,9 @@ owners that are gone, and how each answer was obtained (LLM calls per batch)."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+from scripts.feeder import sample_indicators
 from stepflow import Database, open_database
 from steps.classify.models import (
     Classification,
@@ -14,7 +16,7 @@ from steps.classify.models import (
     NormalizedUnits,
     Obtained,
 )
-from steps.classify.store import MIGRATIONS, ClassifyStore
+from steps.classify.store import MIGRATIONS, ClassifyStore, input_json
 
 UNITS = NormalizedUnits(unit_type="count", scale="raw-units", confidence=0.9)
 
@@ -233,3 +235,28 @@ async def test_a_database_of_the_earlier_schema_is_migrated_in_place(database_ur
         assert batch is not None and batch["llm"]["cache_hits"] == 1
     finally:
         await after.aclose()
+
+
+def test_an_indicator_is_stored_as_pydantic_writes_it_without_its_none_fields() -> None:
+    full = IndicatorInput(
+        indicator_id="tha-mortgage-rate-2",
+        name="Mortgage Lending Rate é",
+        units="percent",
+        description='"Quoted" \\ text',
+        periodicity="M",
+        sample_values=[{"date": "2022-02-28", "value": 6.334}, {"date": "2022-03", "value": -1e-7}],
+        source_name="NSO",
+        country="Thailand",
+        category_group="Money",
+        topic="Rates",
+        dataset="mortgages",
+        currency_code="THB",
+    )
+    for item in (full, _item(), IndicatorInput(indicator_id="y", name="GDP", sample_values=[])):
+        assert input_json(item) == item.model_dump_json(exclude_none=True)
+
+
+def test_every_sample_indicator_is_stored_as_pydantic_writes_it(source_db: Path) -> None:
+    for raw in sample_indicators(source_db, 2_000, seed=1):
+        item = IndicatorInput.model_validate(raw)
+        assert input_json(item) == item.model_dump_json(exclude_none=True)
