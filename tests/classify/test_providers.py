@@ -26,6 +26,7 @@ from steps.classify.providers import (
     concept_of,
     make_provider,
 )
+from steps.classify.providers.cache import canonical_json
 from steps.classify.rules import classify_indicator
 from steps.classify.units import normalize_units
 
@@ -538,3 +539,30 @@ def test_the_user_prompt_holds_the_indicator_and_its_units_as_indented_json() ->
     }
     block = json.dumps(data, ensure_ascii=False, indent=2)
     assert user_prompt(indicator, units) == f"Classify this indicator.\n\n```json\n{block}\n```"
+
+
+def _json_dumps_canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("name", PROVIDERS)
+def test_a_request_key_is_made_of_the_text_json_dumps_wrote_before(
+    name: str, indicators: list[dict[str, Any]]
+) -> None:
+    """Replies cached by earlier versions stay found: the canonical text is unchanged."""
+    provider = make_provider(
+        LLMSettings(llm_provider=name, llm_base_url="http://127.0.0.1:9", llm_api_key="k")
+    )
+    assert isinstance(provider, HTTPProvider)
+    for raw in indicators:
+        indicator = IndicatorInput.model_validate(raw)
+        messages = provider.first_messages(indicator, normalize_units(indicator.units))
+        body = {"provider": name, "url": provider.url, "body": provider.build_body(messages)}
+        assert canonical_json(body) == _json_dumps_canonical(body)
+    concept = concept_of(indicator, normalize_units(indicator.units))
+    assert canonical_json(concept) == _json_dumps_canonical(concept)
+
+
+def test_what_orjson_refuses_gets_the_text_of_json_dumps() -> None:
+    for value in ({"big": 2**70}, {2: "a", 1: [1.5, None, True]}):
+        assert canonical_json(value) == _json_dumps_canonical(value)

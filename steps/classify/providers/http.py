@@ -152,6 +152,8 @@ class _Ask:
     memo: bool
     """Keep the answer in memory: a concept's is asked again and again, an indicator's
     hardly ever (it stays in the database cache)."""
+    body: dict[str, Any] | None = None
+    """The first request's body, when the key was made from it (not built twice)."""
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,7 @@ class HTTPProvider(ABC):
                 prompt = indicator_prompt(indicator, units)
                 body = self.build_body(self.prompt_messages(prompt), prompt)
                 key = cache_key(self.name, self.url, body)
-                ask = _Ask(key, lambda: prompt, Classification, memo=False)
+                ask = _Ask(key, lambda: prompt, Classification, memo=False, body=body)
             answer, obtained = await self._answer(ask)
         except ProviderError:
             self.stats.failures += 1
@@ -335,13 +337,13 @@ class HTTPProvider(ABC):
     ) -> tuple[Classification | ConceptClassification, ReplyRead, str]:
         """Ask the LLM (retries in `_post`), and once more if the reply is not valid."""
         prompt = ask.make_prompt()
-        messages = self.prompt_messages(prompt)
-        raw = await self._post(self.build_body(messages, prompt))
+        body = ask.body or self.build_body(self.prompt_messages(prompt), prompt)
+        raw = await self._post(body)
         read = self.read_reply(raw)
         value, error = self._validate(read, ask.answer_type)
         if value is None:
             self.stats.reasks += 1
-            messages = [*messages, read.assistant, self.correction(read, error)]
+            messages = [*self.prompt_messages(prompt), read.assistant, self.correction(read, error)]
             raw = await self._post(self.build_body(messages, prompt))
             read = self.read_reply(raw)
             value, second = self._validate(read, ask.answer_type)
