@@ -18,7 +18,9 @@ import orjson
 from pydantic import BaseModel
 from pydantic_core import to_json
 
-_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
+# Dataclasses go to `_default` (so to pydantic, which knows a pydantic dataclass's own
+# serializers); datetimes in UTC end in Z, as pydantic writes them.
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z | orjson.OPT_PASSTHROUGH_DATACLASS
 _PLAIN: dict[type, bool] = {}
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
+import pydantic.dataclasses
 import pytest
 from pydantic import (
     BaseModel,
@@ -98,6 +100,21 @@ class HoldsNotPlain(BaseModel):
     inner: WithFieldSerializer
 
 
+@pydantic.dataclasses.dataclass
+class PydanticDataclass:
+    value: float
+
+    @field_serializer("value")
+    def rounded(self, value: float) -> int:
+        return round(value)
+
+
+@dataclasses.dataclass
+class StdDataclass:
+    value: float
+    when: dt.date
+
+
 def _plain_sample() -> Plain:
     return Plain(
         name="Mortgage Lending Rate é",
@@ -176,6 +193,15 @@ def test_a_schema_that_changes_the_output_is_not_plain(model_type: type[BaseMode
     ids=["int past 64 bits", "decimal", "bytes", "timedelta", "set"],
 )
 def test_data_orjson_refuses_is_written_by_pydantic(value: dict[str, Any]) -> None:
+    assert display_json(value) == to_json(value).decode()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [PydanticDataclass(value=2.6), {"item": StdDataclass(value=1.5, when=dt.date(2020, 1, 2))}],
+    ids=["pydantic dataclass", "dataclass"],
+)
+def test_a_dataclass_is_written_by_pydantic(value: Any) -> None:
     assert display_json(value) == to_json(value).decode()
 
 
