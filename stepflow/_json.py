@@ -5,8 +5,8 @@ orjson writes the classify flow's inputs (a kilobyte of nested dicts, lists and 
 in a third of pydantic-core's time, and tracing writes one for every span. Its text is
 pydantic's for the plain JSON types, dates and times (in UTC as `Z`), UUIDs and enums;
 a model is handed to it as its field values only when nothing in the model's schema
-changes how pydantic serializes it (no serializer, computed field, excluded field, extra
-fields or root model; see `_plain`). Anything orjson refuses goes to pydantic-core whole.
+changes how pydantic serializes it (no serializer, alias, computed field, excluded field,
+extra fields or root model; see `_plain`). Anything orjson refuses goes to pydantic-core whole.
 Two differences are kept, both fine for showing an input: a field holding a subclass of
 its declared model shows all of the subclass's fields (pydantic writes the declared
 ones), and NaN or infinity in plain data shows as null (pydantic writes NaN, which is
@@ -54,8 +54,8 @@ def _is_plain(model: type[BaseModel]) -> bool:
 
 def _plain(schema: Any) -> bool:
     """Whether nothing in a core schema makes pydantic write a model other than as its
-    field values in order: a serializer (`serialization`), an excluded field, a computed
-    field, a root model, extra fields, or a `ser_json_*` setting."""
+    field values in order: a serializer or an alias (`serialization*` keys), an excluded
+    field, a computed field, a root model, extra fields, or a `ser_json_*` setting."""
     if isinstance(schema, list | tuple):
         return all(_plain(item) for item in schema)
     if not isinstance(schema, dict):

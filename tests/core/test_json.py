@@ -92,6 +92,10 @@ class WithExtraFields(BaseModel):
     value: int
 
 
+class WithAlias(BaseModel):
+    my_field: int = Field(alias="myField")
+
+
 class Root(RootModel[list[int]]):
     pass
 
@@ -155,6 +159,7 @@ def test_an_indicator_of_the_classify_flow_is_written_as_pydantic_writes_it() ->
         WithComputedField(value=2),
         WithExcludedField(value=2, secret="s"),
         WithExtraFields(value=2, other="kept"),
+        WithAlias(myField=2),
         Root([1, 2]),
         HoldsNotPlain(inner=WithFieldSerializer(value=2.6)),
     ],
@@ -173,6 +178,7 @@ def test_a_model_pydantic_writes_otherwise_is_left_to_pydantic(model: BaseModel)
         WithComputedField,
         WithExcludedField,
         WithExtraFields,
+        WithAlias,
         Root,
         HoldsNotPlain,
     ],
