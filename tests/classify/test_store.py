@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from pydantic_core import to_json
+
 from scripts.feeder import sample_indicators
 from stepflow import Database, open_database
+from stepflow._json import _is_plain, display_json
 from steps.classify.models import (
     Classification,
     ClassifiedIndicator,
@@ -260,3 +263,15 @@ def test_every_sample_indicator_is_stored_as_pydantic_writes_it(source_db: Path)
     for raw in sample_indicators(source_db, 2_000, seed=1):
         item = IndicatorInput.model_validate(raw)
         assert input_json(item) == item.model_dump_json(exclude_none=True)
+
+
+def test_an_indicator_shows_in_its_span_as_pydantic_writes_it() -> None:
+    indicator = IndicatorInput(
+        indicator_id="tha-mortgage-rate-2",
+        name="Mortgage Lending Rate",
+        units="percent",
+        periodicity="M",
+        sample_values=[{"date": "2022-02-28", "value": 6.334}],
+    )
+    assert _is_plain(IndicatorInput)
+    assert display_json(indicator) == to_json(indicator).decode()

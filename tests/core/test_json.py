@@ -25,7 +25,6 @@ from pydantic_core import to_json
 from typing_extensions import TypedDict
 
 from stepflow._json import _is_plain, display_json
-from steps.classify.models import IndicatorInput
 
 
 class Colour(enum.Enum):
@@ -136,18 +135,6 @@ def test_a_plain_model_is_written_as_pydantic_writes_it() -> None:
     model = _plain_sample()
     assert _is_plain(Plain)
     assert display_json(model) == to_json(model).decode()
-
-
-def test_an_indicator_of_the_classify_flow_is_written_as_pydantic_writes_it() -> None:
-    indicator = IndicatorInput(
-        indicator_id="tha-mortgage-rate-2",
-        name="Mortgage Lending Rate",
-        units="percent",
-        periodicity="M",
-        sample_values=[{"date": "2022-02-28", "value": 6.334}],
-    )
-    assert _is_plain(IndicatorInput)
-    assert display_json(indicator) == to_json(indicator).decode()
 
 
 @pytest.mark.parametrize(
