@@ -240,8 +240,8 @@ async def test_a_database_of_the_earlier_schema_is_migrated_in_place(database_ur
         await after.aclose()
 
 
-def test_an_indicator_is_stored_as_pydantic_writes_it_without_its_none_fields() -> None:
-    full = IndicatorInput(
+def _every_field() -> IndicatorInput:
+    return IndicatorInput(
         indicator_id="tha-mortgage-rate-2",
         name="Mortgage Lending Rate é",
         units="percent",
@@ -255,7 +255,14 @@ def test_an_indicator_is_stored_as_pydantic_writes_it_without_its_none_fields() 
         dataset="mortgages",
         currency_code="THB",
     )
-    for item in (full, _item(), IndicatorInput(indicator_id="y", name="GDP", sample_values=[])):
+
+
+def test_an_indicator_is_stored_as_pydantic_writes_it_without_its_none_fields() -> None:
+    for item in (
+        _every_field(),
+        _item(),
+        IndicatorInput(indicator_id="y", name="GDP", sample_values=[]),
+    ):
         assert input_json(item) == item.model_dump_json(exclude_none=True)
 
 
@@ -266,12 +273,6 @@ def test_every_sample_indicator_is_stored_as_pydantic_writes_it(source_db: Path)
 
 
 def test_an_indicator_shows_in_its_span_as_pydantic_writes_it() -> None:
-    indicator = IndicatorInput(
-        indicator_id="tha-mortgage-rate-2",
-        name="Mortgage Lending Rate",
-        units="percent",
-        periodicity="M",
-        sample_values=[{"date": "2022-02-28", "value": 6.334}],
-    )
+    indicator = _every_field()
     assert _is_plain(IndicatorInput)
     assert display_json(indicator) == to_json(indicator).decode()
