@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager, suppress
@@ -124,12 +125,12 @@ class _Thread:
             executor.shutdown(wait=False)  # its last call is done: it ends at once
 
 
-class _Rows:
+class _Rows(ABC):
     """`fetchrow` and `fetchval` made of `fetch` (one trip either way; their queries are
     of one row)."""
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        raise NotImplementedError
+    @abstractmethod
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
         rows = await self.fetch(sql, *args)
