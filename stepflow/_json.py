@@ -7,10 +7,10 @@ pydantic's for the plain JSON types, dates and times (in UTC as `Z`), UUIDs and 
 a model is handed to it as its field values only when nothing in the model's schema
 changes how pydantic serializes it (no serializer, alias, computed field, excluded field,
 extra fields or root model; see `_plain`). Anything orjson refuses goes to pydantic-core
-whole. Two differences are kept, both fine for showing an input: a field holding a subclass of
-its declared model shows all of the subclass's fields (pydantic writes the declared
-ones), and NaN or infinity in plain data shows as null (pydantic writes NaN, which is
-not JSON). Not for data that is read back: the bus keeps pydantic-core's text."""
+whole. Two differences are kept, both fine for showing an input: a field holding a
+subclass of its declared model shows all of the subclass's fields (pydantic writes the
+declared ones), and NaN or infinity in plain data shows as null (pydantic writes NaN,
+which is not JSON). Not for data that is read back: the bus keeps pydantic-core's text."""
 
 from __future__ import annotations
 
