@@ -31,8 +31,16 @@ def new_id() -> str:
 
 
 def new_trace_id() -> str:
-    """128 random bits as 32 hex digits (W3C trace context)."""
-    return "%032x" % _RANDOM.getrandbits(128)  # noqa: UP031 (faster than an f-string)
+    """32 hex digits (W3C trace context): the milliseconds since the epoch in the first
+    12, then 80 random bits (as UUIDv7 lays them out, and X-Ray's ids begin with the
+    time). Time-ordered ids go to the end of the trace store's indexes, where random ones
+    would touch a page of them each, and every page touched is written again at commit;
+    sampling reads the last, random, digits."""
+    return "%012x%020x" % (_milliseconds(), _RANDOM.getrandbits(80))  # noqa: UP031
+
+
+def _milliseconds() -> int:
+    return time.time_ns() // 1_000_000
 
 
 def to_json_value(value: Any, *, lenient: bool = False) -> Any:

@@ -358,4 +358,15 @@ def test_a_forked_child_makes_ids_of_its_own() -> None:
     with os.fdopen(reader) as pipe:
         theirs = pipe.read()
     os.waitpid(pid, 0)
-    assert len(theirs) == 32 and theirs != new_trace_id()
+    assert len(theirs) == 32 and theirs[12:] != new_trace_id()[12:]  # the random digits
+
+
+def test_a_trace_id_begins_with_the_milliseconds_it_was_made_at(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("stepflow._events._milliseconds", lambda: 1_796_000_000_123)
+    first, second = new_trace_id(), new_trace_id()
+    monkeypatch.setattr("stepflow._events._milliseconds", lambda: 1_796_000_000_124)
+    later = new_trace_id()
+    assert first[:12] == second[:12] == "01a229f1287b" and later[:12] == "01a229f1287c"
+    assert first < later and second < later and first != second
