@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime as dt
+import enum
+import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError, to_json
 
 from stepflow import Context, NonRetriableError, RetryAfter, UndeclaredEmitError, event_step
-from stepflow._events import Subscription
+from stepflow._events import Subscription, check_json
 from stepflow.testing import FlowTester, wait_until
 from tests.helpers import FAST, next_turn
 
@@ -293,6 +299,56 @@ async def test_an_undeclared_emit_is_a_coding_error_dead_lettered_without_retrie
     )
     assert letter.attempts == 1
     assert flow.emitted("not.declared") == []
+
+
+class _Colour(enum.Enum):
+    RED = "red"
+
+
+@dataclasses.dataclass
+class _Point:
+    x: int
+    y: float
+
+
+def _pydantic_writes(value: Any) -> bool:
+    try:
+        to_json(value)
+    except PydanticSerializationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"n": 1, "name": "x", "value": 1.5},
+        [1, "a", None, True, {"deep": [2.5]}],
+        {"big": 2**70},
+        {"nan": float("nan")},
+        {1: "a number as a key"},
+        {"set": {1, 2}},
+        {"bytes": b"raw"},
+        {"decimal": Decimal("1.5")},
+        {"model": Item(n=1)},
+        {"point": _Point(1, 2.5)},
+        {"colour": _Colour.RED},
+        {"id": uuid.UUID(int=7)},
+        {"when": dt.datetime(2026, 12, 7, tzinfo=dt.UTC)},
+        {"text": "\ud800"},
+        {"what": object()},
+        [object()],
+    ],
+    ids=repr,
+)
+def test_event_data_is_taken_exactly_when_pydantic_can_write_it(value: Any) -> None:
+    try:
+        check_json(value)
+    except TypeError:
+        taken = False
+    else:
+        taken = True
+    assert taken == _pydantic_writes(value)
 
 
 async def test_data_json_cannot_hold_is_refused_at_emit_and_nothing_is_published(
