@@ -332,9 +332,7 @@ def dlq_replay(
 
     Goes through this project's running server when one answers; otherwise runs the
     project's workers in this process until the replayed events are handled."""
-    if not ids and not all_:
-        fail("name dead letter IDS, or pass --all")
-    chosen = None if all_ else list(ids or [])
+    chosen = _chosen(ids, all_)
     root = _root_of(ctx, project)
     settings = _settings(root)
     server = _server(settings, root, url, api_key)
@@ -345,9 +343,12 @@ def dlq_replay(
             f"[dim]no server answers at {_base(settings, url)}; replaying in this process[/]"
         )
         replayed = asyncio.run(_replay_here(root, chosen))
-    if not replayed:
-        fail("no such dead letters (`stepflow dlq list` shows their ids)")
-    console.print(f"replayed {len(replayed)}: {', '.join(replayed)}", highlight=False)
+    if not replayed and chosen is None:
+        console.print("no dead letters")
+        return
+    if replayed:
+        console.print(f"replayed {len(replayed)}: {', '.join(replayed)}", highlight=False)
+    _fail_on_missing(chosen, replayed)
 
 
 @dlq_app.command("purge")
@@ -359,22 +360,37 @@ def dlq_purge(
     project: ProjectOpt = None,
 ) -> None:
     """Delete dead letters for good."""
-    if not ids and not all_:
-        fail("name dead letter IDS, or pass --all")
+    chosen = _chosen(ids, all_)
     settings = _settings(_root_of(ctx, project))
-    what = "every dead letter" if all_ else f"{len(ids or [])} dead letter(s)"
+    what = "every dead letter" if chosen is None else f"{len(chosen)} dead letter(s)"
     if not yes:
         if not sys.stdin.isatty():
             fail(f"purging {what} needs --yes when not run from a terminal")
         if not typer.confirm(f"Delete {what} for good?"):
             raise typer.Exit(1)
-    purged = asyncio.run(_purge(settings, None if all_ else list(ids or [])))
-    if not purged and not all_:
-        fail("no such dead letters (`stepflow dlq list` shows their ids)")
-    console.print(f"purged {purged}")
+    purged = asyncio.run(_purge(settings, chosen))
+    if purged or chosen is None:
+        console.print(f"purged {len(purged)}")
+    _fail_on_missing(chosen, purged)
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def _chosen(ids: list[str] | None, all_: bool) -> list[str] | None:
+    """The dead letters a command names: None for --all."""
+    if all_ and ids:
+        fail("name dead letter IDS or pass --all, not both")
+    if not ids and not all_:
+        fail("name dead letter IDS, or pass --all")
+    return None if all_ else list(dict.fromkeys(ids or []))
+
+
+def _fail_on_missing(chosen: list[str] | None, done: list[str]) -> None:
+    missing = [letter_id for letter_id in chosen or [] if letter_id not in done]
+    if missing:
+        names = ", ".join(repr(letter_id) for letter_id in missing)
+        fail(f"no dead letter {names} (`stepflow dlq list` shows their ids)")
 
 
 def _options(
@@ -524,11 +540,18 @@ def _server(settings: Settings, root: Path, url: str | None, api_key: str | None
     return _Server(base, headers)
 
 
-def _detail(response: httpx.Response) -> Any:
-    if _is_json(response):
-        body = response.json()
-        return body.get("detail", body) if isinstance(body, dict) else body
-    return response.text[:200]
+def _detail(response: httpx.Response) -> str:
+    """An error answer in words: a 422's errors as `where: what`, joined by "; "."""
+    if not _is_json(response):
+        return response.text[:200]
+    body = response.json()
+    detail = body.get("detail", body) if isinstance(body, dict) else body
+    if isinstance(detail, list) and all(isinstance(e, dict) and "msg" in e for e in detail):
+        return "; ".join(
+            f"{'.'.join(str(part) for part in error.get('loc', []))}: {error['msg']}"
+            for error in detail
+        )
+    return str(detail)
 
 
 def _is_json(response: httpx.Response) -> bool:
@@ -577,11 +600,13 @@ async def _letter(settings: Settings, letter_id: str) -> DeadLetter | None:
     return found
 
 
-async def _purge(settings: Settings, ids: list[str] | None) -> int:
-    async def purge(store: Any) -> int:
-        return int(await store.purge(ids))
+async def _purge(settings: Settings, ids: list[str] | None) -> list[str]:
+    """The ids of the dead letters deleted."""
 
-    return int(await _with_store(settings, purge) or 0)
+    async def purge(store: Any) -> list[str]:
+        return [letter.id for letter in await store.take(ids)]
+
+    return list(await _with_store(settings, purge) or [])
 
 
 async def _replay_here(root: Path, ids: list[str] | None) -> list[str]:

@@ -20,6 +20,9 @@ from urllib.parse import urlsplit, urlunsplit
 from ._errors import ConfigError
 
 Dialect = Literal["sqlite", "postgresql"]
+MAX_ROW = 2**63 - 1
+"""The largest integer either database holds (both are 64-bit, signed): an offset or
+row id past it fails in the driver, so callers check first."""
 Migration = str | Mapping[Dialect, str]
 """One schema step: a SQL script for both dialects, or one per dialect."""
 

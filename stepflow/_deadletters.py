@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ._database import Database, Migration, Row
+from ._database import MAX_ROW, Database, Migration, Row
 from ._events import Event
 
 
@@ -160,7 +160,13 @@ class DatabaseDeadLetters:
 
 
 def _row_ids(ids: Sequence[str]) -> list[int]:
-    return [int(i) for i in dict.fromkeys(str(i) for i in ids) if i.isdigit()]
+    """The ids that can name a row (ASCII digits, within 64 bits), once each; others
+    name no letter (`"²".isdigit()` is true, and int() refuses it)."""
+    found = []
+    for text in dict.fromkeys(str(i) for i in ids):
+        if text.isascii() and text.isdigit() and int(text) <= MAX_ROW:
+            found.append(int(text))
+    return found
 
 
 def _letter(row: Row) -> DeadLetter:

@@ -17,9 +17,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._errors import HttpError, Unavailable
 from ._events import new_trace_id, to_json_value
@@ -89,6 +91,7 @@ def build_app(runtime: Runtime, *, internal: bool = True) -> Starlette:
             Unavailable: _unavailable,
             ClientDisconnect: _disconnected,
         },
+        middleware=[Middleware(_InternalErrors)],
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False  # a 307 to another path would name another resource
@@ -149,9 +152,16 @@ def _endpoint(runtime: Runtime, step: StepSpec) -> Endpoint:
             raise HttpError(500, "internal error") from exc
         outcome: SpanStatus = "ok" if status < 400 else "failed"
         tracer.finish(span, outcome, attributes={"http.status_code": status})
-        return json_response(payload, status, {**extra, **_trace_headers(request)})
+        headers = {**extra, **_trace_headers(request)}
+        if status in _BODILESS:
+            return Response(status_code=status, headers=headers)
+        return json_response(payload, status, headers)
 
     return endpoint
+
+
+_BODILESS = frozenset({204, 304})
+"""Statuses HTTP sends without a body."""
 
 
 def _answer(
@@ -168,7 +178,11 @@ def _answer(
             f"{step.name} returned {type(result).__name__}; return an ApiResponse "
             "(or a dict, list or model, answered with 200)"
         )
-    if response_model is not None and 200 <= status < 300:
+    if not isinstance(status, int) or not 200 <= status <= 599:
+        raise TypeError(f"{step.name} answered status {status!r}; an HTTP status is 200 to 599")
+    if status in _BODILESS and payload is not None:
+        raise TypeError(f"{step.name} answered {status} with a body; a 204 or 304 has none")
+    if response_model is not None and 200 <= status < 300 and status not in _BODILESS:
         try:
             payload = response_model.model_validate(payload)
         except ValidationError as exc:
@@ -221,6 +235,39 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
     headers = {"retry-after": retry_after, **_trace_headers(request)}
     detail = f"{exc.what} is unavailable; retry in {retry_after}s"
     return json_response({"detail": detail}, 503, headers)
+
+
+class _InternalErrors:
+    """Whatever else goes wrong in a request (not an API handler's error, which its
+    endpoint answers): logged with its traceback and answered with the documented JSON
+    500. Starlette's own last resort answers in plain text and raises the error on to
+    the server, which then drops the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            if started:
+                raise  # too late to answer: the server closes the connection
+            request = Request(scope)
+            log.error("request failed", exc_info=exc, extra={"path": request.url.path})
+            _finish(request, 500, exc)
+            trace_id = getattr(request.state, "trace_id", None) or new_trace_id()
+            body = {"detail": "internal error", "trace_id": trace_id}
+            await json_response(body, 500, _trace_headers(request))(scope, receive, send)
 
 
 async def _disconnected(request: Request, exc: Exception) -> Response:

@@ -105,6 +105,8 @@ def internal_routes(runtime: Runtime) -> list[Route]:
     async def dead_letter(request: Request) -> Response:
         guard_internal(request, settings)
         letter_id = request.path_params["letter_id"]
+        if letter_id in ("replay", "purge"):  # their own routes take only POST
+            raise HttpError(405, "Method Not Allowed", headers={"allow": "POST"})
         letter = await runtime.dead_letters.get(letter_id)
         if letter is None:
             raise HttpError(404, f"no dead letter {quoted(letter_id)}")

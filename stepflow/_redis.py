@@ -47,6 +47,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ._batching import Batcher
 from ._config import Settings
+from ._database import MAX_ROW
 from ._deadletters import DeadLetter, letter_data
 from ._errors import Unavailable
 from ._events import Delivery, Event, Subscription
@@ -608,7 +609,7 @@ class RedisDeadLetters:
         return _letter(entry_id, {k.encode(): v for k, v in fields.items()})
 
     async def list(self, limit: int = 100, offset: int = 0) -> Sequence[DeadLetter]:
-        entries: Any = await self.client.xrange(self.key, count=offset + limit)
+        entries: Any = await self.client.xrange(self.key, count=min(offset + limit, MAX_ROW))
         return [_letter(entry_id, fields) for entry_id, fields in entries[offset:]]
 
     async def get(self, letter_id: str) -> DeadLetter | None:

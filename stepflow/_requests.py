@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ._config import Settings
+from ._database import MAX_ROW
 from ._errors import HttpError
 
 JSON = "application/json"
@@ -107,13 +108,17 @@ def validation_detail(errors: Iterable[Any], where: str = "body") -> list[dict[s
     ]
 
 
+RowNumber = Annotated[int, Field(ge=0, le=MAX_ROW)]
+"""An offset or row number from a client: one the database can hold, or a 422."""
+
+
 class Page(BaseModel):
     """`?limit=&offset=` of a listing."""
 
     model_config = ConfigDict(extra="ignore")
 
     limit: int = Field(default=100, ge=1, le=1_000)
-    offset: int = Field(default=0, ge=0)
+    offset: RowNumber = 0
 
 
 Q = TypeVar("Q", bound=BaseModel)

@@ -49,7 +49,8 @@ class ApiRequest(Generic[T]):
 
 @dataclass(slots=True)
 class ApiResponse:
-    """What an API step's handler returns; `body` is sent as JSON."""
+    """What an API step's handler returns; `body` is sent as JSON. `status` is 200 to
+    599 (another is the handler's error: a 500); a 204 or 304 has no body (None)."""
 
     status: int = 200
     body: Any = None

@@ -33,6 +33,7 @@ from .._graph import edges
 from .._internal import PREFIX, project_info
 from .._requests import (
     KEY_COOKIE,
+    RowNumber,
     guard_internal,
     json_response,
     key_matches,
@@ -63,7 +64,7 @@ class TraceFilter(BaseModel):
     until: float | None = None
     q: str | None = Field(default=None, max_length=500)
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: RowNumber = 0
 
     def query(self) -> TraceQuery:
         return TraceQuery(text=self.q, **self.model_dump(exclude={"q"}))
@@ -77,9 +78,9 @@ class LogFilter(BaseModel):
     step: str | None = Field(default=None, max_length=500)
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = None
     q: str | None = Field(default=None, max_length=500)
-    after: int = Field(default=0, ge=0)
+    after: RowNumber = 0
     limit: int = Field(default=200, ge=1, le=1_000)
-    offset: int = Field(default=0, ge=0)
+    offset: RowNumber = 0
 
     def query(self) -> LogQuery:
         return LogQuery(text=self.q, **self.model_dump(exclude={"q"}))

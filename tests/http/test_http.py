@@ -93,7 +93,14 @@ async def down(req: ApiRequest[None], ctx: Context) -> ApiResponse:
     raise Unavailable("the database", "disk I/O error", retry_after=2.5)
 
 
-STEPS: list[Any] = [create_order, ship, record, get_order, explode, bad_shape, plain, odd, down]
+@api_step(name="Status", method="GET", path="/status/{code}")
+async def status(req: ApiRequest[None], ctx: Context) -> ApiResponse:
+    return ApiResponse(status=int(req.path_params["code"]), body=req.query.get("body"))
+
+
+STEPS: list[Any] = [
+    create_order, ship, record, get_order, explode, bad_shape, plain, odd, down, status
+]  # fmt: skip
 
 
 def _serve(tmp_path: Any, **settings: Any) -> Iterator[httpx.Client]:
@@ -112,6 +119,11 @@ def client(tmp_path: Any) -> Iterator[httpx.Client]:
 @pytest.fixture
 def keyed(tmp_path: Any) -> Iterator[httpx.Client]:
     yield from _serve(tmp_path, api_key="s3cret")
+
+
+@pytest.fixture
+def workbench(tmp_path: Any) -> Iterator[httpx.Client]:
+    yield from _serve(tmp_path, workbench=True)
 
 
 def _wait_for(client: httpx.Client, path: str) -> httpx.Response:
@@ -325,6 +337,86 @@ def test_an_allowed_host_reaches_the_internal_endpoints(tmp_path: Any) -> None:
         )
 
 
+PAST_64_BITS = str(2**63)
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/_stepflow/api/dead-letters", "offset"),
+        ("/_stepflow/api/traces", "offset"),
+        ("/_stepflow/api/logs", "offset"),
+        ("/_stepflow/api/logs", "after"),
+    ],
+)
+@pytest.mark.parametrize("value", [PAST_64_BITS, "99999999999999999999"])
+def test_a_row_number_past_64_bits_is_422(
+    workbench: httpx.Client, path: str, field: str, value: str
+) -> None:
+    response = workbench.get(path, params={field: value})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert (error["loc"], error["type"]) == (["query", field], "less_than_equal")
+
+
+def test_the_largest_row_number_is_taken(workbench: httpx.Client) -> None:
+    largest = str(2**63 - 1)
+    assert workbench.get("/_stepflow/api/dead-letters", params={"offset": largest}).json() == {
+        "total": 0,
+        "items": [],
+    }
+    logs = workbench.get("/_stepflow/api/logs", params={"after": largest, "offset": largest})
+    assert logs.status_code == 200 and logs.json()["items"] == []
+
+
+@pytest.mark.parametrize("letter_id", [PAST_64_BITS, "99999999999999999999", "²", "-1", "1.0"])
+def test_a_dead_letter_id_no_row_can_have_is_404(client: httpx.Client, letter_id: str) -> None:
+    response = client.get(f"/_stepflow/api/dead-letters/{letter_id}")
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("no dead letter ")
+
+
+@pytest.mark.parametrize("action", ["replay", "purge"])
+def test_replaying_or_purging_ids_no_row_can_have_acts_on_none(
+    client: httpx.Client, action: str
+) -> None:
+    ids = {"ids": [PAST_64_BITS, "²", "x"]}
+    response = client.post(f"/_stepflow/api/dead-letters/{action}", json=ids)
+    assert response.status_code == 200
+    expected: dict[str, Any] = {"replayed": []} if action == "replay" else {"purged": 0}
+    assert response.json() == expected
+
+
+@pytest.mark.parametrize("action", ["replay", "purge"])
+def test_get_on_replay_or_purge_is_405(client: httpx.Client, action: str) -> None:
+    response = client.get(f"/_stepflow/api/dead-letters/{action}")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json() == {"detail": "Method Not Allowed"}
+
+
+def test_an_unexpected_error_in_an_internal_endpoint_is_a_json_500(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    registry, _ = build_registry(STEPS)
+    runtime = Runtime(registry, Settings(database=tmp_path / "db.sqlite"))
+
+    async def broken() -> int:
+        raise RuntimeError("secret internals")
+
+    runtime.dead_letters.count = broken  # type: ignore[method-assign]
+    app = build_app(runtime)
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
+        response = client.get("/_stepflow/api/dead-letters")
+        assert response.status_code == 500
+        body = response.json()
+        assert body == {"detail": "internal error", "trace_id": body["trace_id"]}
+        assert len(body["trace_id"]) == 32 and "secret" not in response.text
+        assert client.get("/health").status_code == 200  # on the same connection
+    [record] = [r for r in caplog.records if r.getMessage() == "request failed"]
+    assert record.exc_info is not None and "secret internals" in str(record.exc_info[1])
+
+
 def test_forwarded_headers_are_ignored_unless_from_a_trusted_proxy(client: httpx.Client) -> None:
     response = client.get("/_stepflow/api/project", headers={"x-forwarded-for": "8.8.8.8"})
     assert response.status_code == 200  # still the loopback client it really is
@@ -349,6 +441,38 @@ def test_a_handler_returning_something_else_is_500(
     assert response.status_code == 500
     [record] = [r for r in caplog.records if r.getMessage() == "API handler failed"]
     assert "Odd returned int; return an ApiResponse" in str(
+        record.exc_info[1] if record.exc_info else ""
+    )
+
+
+@pytest.mark.parametrize("code", [999, 99, 600, 0])
+def test_a_handler_answering_a_status_http_has_not_is_500(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture, code: int
+) -> None:
+    response = client.get(f"/status/{code}")
+    assert response.status_code == 500
+    assert response.json()["detail"] == "internal error"
+    [record] = [r for r in caplog.records if r.getMessage() == "API handler failed"]
+    assert f"Status answered status {code}; an HTTP status is 200 to 599" in str(
+        record.exc_info[1] if record.exc_info else ""
+    )
+
+
+@pytest.mark.parametrize("code", [204, 304])
+def test_a_status_without_a_body_is_answered_without_one(client: httpx.Client, code: int) -> None:
+    response = client.get(f"/status/{code}")
+    assert response.status_code == code
+    assert response.content == b""
+    assert client.get("/plain").json() == {"plain": True}  # the connection still serves
+
+
+def test_a_body_on_a_status_that_has_none_is_500(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = client.get("/status/204", params={"body": "x"})
+    assert response.status_code == 500
+    [record] = [r for r in caplog.records if r.getMessage() == "API handler failed"]
+    assert "Status answered 204 with a body; a 204 or 304 has none" in str(
         record.exc_info[1] if record.exc_info else ""
     )
 
