@@ -55,6 +55,8 @@ class Settings(BaseModel):
     """Addresses whose X-Forwarded-For / X-Forwarded-Proto headers are believed."""
     header_timeout: float = Field(default=10.0, gt=0)
     """Seconds a connection may take to send a complete request head, or idle between."""
+    body_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a request body may pause before it is answered 408 and the connection closed."""
     lease_ttl: float = Field(default=10.0, gt=0)
     """A process that has not renewed its lease for this long is gone; its work is
     taken over."""

@@ -1,10 +1,13 @@
-"""uvicorn, set up the way stepflow serves: JSON for framing errors, a deadline for the
-request head, forwarded headers only from trusted proxies, and signals handled here.
+"""uvicorn, set up the way stepflow serves: JSON for framing errors, deadlines for the
+request head and body, forwarded headers only from trusted proxies, and signals handled
+here.
 
 Why a protocol subclass: uvicorn answers malformed HTTP (`Content-Length: -1`, say) with
-a text/plain 400 before any ASGI app runs, and has no deadline for a request head, so a
-client sending its headers a byte at a time holds a connection for ever. Both live in
-the HTTP protocol object, so that is where they are mended; the rest is uvicorn's."""
+a text/plain 400 before any ASGI app runs, and has no deadline for a request head or
+body, so a client sending its headers a byte at a time, or a body shorter than its
+Content-Length, holds a connection (and its handler, and a graceful shutdown) for ever.
+All of it lives in the HTTP protocol object, so that is where it is mended; the rest is
+uvicorn's."""
 
 from __future__ import annotations
 
@@ -25,15 +28,18 @@ from ._config import Settings
 
 
 class StepflowH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with JSON framing errors and a request-head deadline."""
+    """uvicorn's h11 protocol with JSON framing errors, a deadline for the request head,
+    and one for each pause in a request body."""
 
     header_timeout: float = 10.0
+    body_timeout: float = 30.0
 
     # uvicorn narrows asyncio.Protocol's BaseTransport to Transport, so its own override
     # (and so ours) is wider than mypy allows: the ignore is the one uvicorn needs too.
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._head_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
         self._arm_head_timer()
 
     def _arm_head_timer(self) -> None:
@@ -61,6 +67,33 @@ class StepflowH11Protocol(H11Protocol):
         super().handle_events()
         if self.cycle is not cycle:  # a complete request head arrived
             self._cancel_head_timer()
+        self._cancel_body_timer()
+        if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing():
+            # More of the body is due: it has this long to come (again after each part).
+            self._body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
+
+    def _cancel_body_timer(self) -> None:
+        timer = getattr(self, "_body_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._body_timer = None
+
+    def _body_timed_out(self) -> None:
+        self._body_timer = None
+        if self.transport.is_closing() or self.conn.their_state is not h11.SEND_BODY:
+            return
+        if self.flow.read_paused:  # the handler has not read what came: not the client's wait
+            self._body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
+            return
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_started:
+            # The handler waiting for the body hears the client is gone; what it answers
+            # then is dropped (uvicorn sends nothing to a disconnected cycle).
+            cycle.disconnected = True
+            cycle.message_event.set()
+            self._send_json(408, "the request body did not arrive in time")
+        else:
+            self.transport.close()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -69,6 +102,7 @@ class StepflowH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
+        self._cancel_body_timer()
         super().connection_lost(exc)
 
     def send_400_response(self, msg: str) -> None:
@@ -92,7 +126,8 @@ class StepflowH11Protocol(H11Protocol):
 
 
 def protocol_class(settings: Settings) -> type[StepflowH11Protocol]:
-    return type("Protocol", (StepflowH11Protocol,), {"header_timeout": settings.header_timeout})
+    timeouts = {"header_timeout": settings.header_timeout, "body_timeout": settings.body_timeout}
+    return type("Protocol", (StepflowH11Protocol,), timeouts)
 
 
 def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> uvicorn.Config:

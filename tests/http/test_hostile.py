@@ -547,6 +547,26 @@ def test_a_client_that_never_finishes_its_headers_is_cut_off(
             assert idle.recv(1) == b""  # a connection that sends nothing is closed too
 
 
+def test_a_body_that_stops_arriving_is_cut_off_and_the_server_goes_on(
+    tmp_path_factory: pytest.TempPathFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = tmp_path_factory.mktemp("slow-body") / "flow.db"
+    with serve_flow(database, framework={"body_timeout": 0.5}) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(
+                b"POST /classify/batch HTTP/1.1\r\nHost: test\r\nContent-Type: application/json"
+                b'\r\nContent-Length: 50\r\n\r\n{"in'
+            )
+            answer = b"".join(iter(lambda: sock.recv(65_536), b""))  # until it closes
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408 "), head
+        assert json.loads(body) == {"detail": "the request body did not arrive in time"}
+        accepted = httpx.post(f"{url}{BATCH}", content=batch(), headers=JSON_CT, timeout=30)
+        assert accepted.status_code == 202, accepted.text
+    assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+
+
 def test_a_client_leaving_mid_body_is_one_debug_line(
     open_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
