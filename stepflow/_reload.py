@@ -55,6 +55,8 @@ class Reloader:
         self._stop = threading.Event()
         self._signals = 0
         self._told = False
+        self._files: dict[Path, tuple[int, int, int] | None] = {}
+        """Watched files as they were when this server was decided on (see `_replaced`)."""
 
     def run(self) -> int:
         """Serve until SIGINT or SIGTERM; the exit status to end with."""
@@ -62,6 +64,7 @@ class Reloader:
             sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
+            self._remember()
             self._spawn()
             for changes in watchfiles.watch(
                 *self.paths,
@@ -73,9 +76,10 @@ class Reloader:
             ):
                 if self._stop.is_set():
                     break
-                if changes:
-                    names = sorted({Path(path).name for _, path in changes})
+                names = sorted({Path(path).name for _, path in changes} | self._replaced())
+                if names:
                     self.say(f"reloading after changes to {', '.join(names)}")
+                    self._remember()  # what changes from now on is the next reload's
                     self._stop_child()
                     self._spawn()
                 elif self.child is not None and self.child.poll() is not None and not self._told:
@@ -99,6 +103,15 @@ class Reloader:
         else:
             child.kill()
 
+    def _replaced(self) -> set[str]:
+        """Watched files that are not the files they were: an editor that saves by
+        writing a new file and renaming it over the old (vim, sed -i) leaves the watch on
+        the old one, which hears nothing more; this looks (at least twice a second)."""
+        return {path.name for path, seen in self._files.items() if _identity(path) != seen}
+
+    def _remember(self) -> None:
+        self._files = {path: _identity(path) for path in self.paths if path.is_file()}
+
     def _spawn(self) -> None:
         self._told = False
         self.child = subprocess.Popen(self.command, cwd=self.cwd, start_new_session=True)
@@ -115,6 +128,14 @@ class Reloader:
             self.say("the server did not stop in time; killing it")
             child.kill()
             child.wait()
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
 
 
 def child_command(args: Sequence[str]) -> list[str]:

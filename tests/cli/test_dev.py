@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -165,6 +165,28 @@ def test_a_step_with_an_error_is_one_line_then_it_waits_for_the_fix(
     assert "error: error:" not in dev.text()
     broken.unlink()
     wait_healthy(dev.url)
+    code, output = dev.signal(signal.SIGINT)
+    assert code == 0, output
+
+
+def test_pyproject_saved_by_replacing_the_file_reloads_every_time(
+    tmp_path: Path, dev_in: list[Dev]
+) -> None:
+    root = greet_project(tmp_path / "p")
+    dev = Dev(root)
+    dev_in.append(dev)
+    wait_healthy(dev.url)
+    pyproject = root / "pyproject.toml"
+
+    def reloaded(times: int) -> Callable[[], bool]:
+        return lambda: dev.text().count("reloading after changes to pyproject.toml") >= times
+
+    for save in range(1, 4):  # as vim and sed -i save: a new file renamed over the old
+        replacement = root / f".pyproject.toml.{save}"
+        replacement.write_text(f"{pyproject.read_text()}# save {save}\n")
+        os.replace(replacement, pyproject)
+        wait_until_blocking(reloaded(save), what=f"a reload after save {save}")
+        wait_healthy(dev.url)
     code, output = dev.signal(signal.SIGINT)
     assert code == 0, output
 
