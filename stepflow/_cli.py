@@ -541,17 +541,20 @@ def _server(settings: Settings, root: Path, url: str | None, api_key: str | None
 
 
 def _detail(response: httpx.Response) -> str:
-    """An error answer in words: a 422's errors as `where: what`, joined by "; "."""
+    """An error answer in words: a 422's errors as `where: what` (where in the body
+    the command sent, so without `body.`), joined by "; "."""
     if not _is_json(response):
         return response.text[:200]
     body = response.json()
     detail = body.get("detail", body) if isinstance(body, dict) else body
-    if isinstance(detail, list) and all(isinstance(e, dict) and "msg" in e for e in detail):
-        return "; ".join(
-            f"{'.'.join(str(part) for part in error.get('loc', []))}: {error['msg']}"
-            for error in detail
-        )
-    return str(detail)
+    if not isinstance(detail, list) or not all(isinstance(e, dict) and "msg" in e for e in detail):
+        return str(detail)
+    found = []
+    for error in detail:
+        loc = [str(part) for part in error.get("loc", [])]
+        where = ".".join(loc[1:] if loc[:1] == ["body"] else loc)
+        found.append(f"{where}: {error['msg']}")
+    return "; ".join(found)
 
 
 def _is_json(response: httpx.Response) -> bool:

@@ -32,11 +32,12 @@ PREFIX = "/_stepflow/api"
 
 
 class EmitRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")  # for the look-ahead
 
     topic: str = Field(min_length=1, max_length=500)
     data: Any = None
-    trace_id: str | None = Field(default=None, max_length=200)
+    trace_id: str | None = Field(default=None, pattern="^(?!0{32})[0-9a-f]{32}$")
+    """A W3C trace id (32 lower-case hex digits, not all zeros) to put the event in."""
 
 
 class LetterIds(BaseModel):
@@ -89,7 +90,7 @@ def internal_routes(runtime: Runtime) -> list[Route]:
                 step.input.model_validate(body.data)
             except ValidationError as exc:
                 errors = exc.errors(include_url=False, include_context=False, include_input=False)
-                problems += validation_detail(errors, where="data")
+                problems += validation_detail(errors, where=("body", "data"))
         if problems:
             raise HttpError(422, problems)
         event = await runtime.publish(body.topic, body.data, body.trace_id)

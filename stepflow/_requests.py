@@ -101,9 +101,12 @@ def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
         raise HttpError(422, validation_detail(errors)) from None
 
 
-def validation_detail(errors: Iterable[Any], where: str = "body") -> list[dict[str, Any]]:
+def validation_detail(
+    errors: Iterable[Any], where: tuple[str, ...] = ("body",)
+) -> list[dict[str, Any]]:
+    """Pydantic's errors in FastAPI's shape, each `loc` starting with `where`."""
     return [
-        {"loc": [where, *error["loc"]], "msg": error["msg"][:500], "type": error["type"]}
+        {"loc": [*where, *error["loc"]], "msg": error["msg"][:500], "type": error["type"]}
         for error in errors
     ]
 
@@ -130,7 +133,7 @@ def read_query(request: Request, model: type[Q]) -> Q:
         return model.model_validate(dict(request.query_params))
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        raise HttpError(422, validation_detail(errors, where="query")) from None
+        raise HttpError(422, validation_detail(errors, where=("query",))) from None
 
 
 # -- the internal endpoints' guard --------------------------------------------------------

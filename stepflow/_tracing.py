@@ -33,7 +33,7 @@ SpanStatus = Literal["running", "ok", "retry", "failed", "dead_letter"]
 TraceStatus = Literal["running", "ok", "failed"]
 TERMINAL: frozenset[str] = frozenset({"ok", "failed", "dead_letter"})
 
-_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(-.*)?")
 _MAX_BUFFER = 50_000
 
 
@@ -44,13 +44,17 @@ def new_span_id() -> str:
 
 def parse_traceparent(value: str | None) -> tuple[str, str] | None:
     """`(trace_id, parent span id)` from a W3C `traceparent` header, or None when it is
-    absent or malformed (all-zero ids are invalid)."""
+    absent or invalid, as Trace Context says: lower-case hex only, ids not all zeros,
+    version `ff` never, and version 00 with nothing after the flags; a later version is
+    read for its first four fields (what follows them starts with a dash)."""
     if not value:
         return None
-    match = _TRACEPARENT.match(value.strip().lower())
+    match = _TRACEPARENT.fullmatch(value.strip())
     if match is None:
         return None
-    trace_id, span_id, _ = match.groups()
+    version, trace_id, span_id, more = match.groups()
+    if version == "ff" or (version == "00" and more is not None):
+        return None
     if trace_id == "0" * 32 or span_id == "0" * 16:
         return None
     return trace_id, span_id

@@ -339,6 +339,45 @@ async def test_traces_filter_by_status_step_and_text(status: str) -> None:
     assert [t["trace_id"] for t in by_step.items] == [good]
 
 
+TRACE = "0af7651916cd43dd8448eb211c80319c"
+PARENT = "b7ad6b7169203331"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"00-{TRACE}-{PARENT}-01",
+        f"00-{TRACE}-{PARENT}-00",
+        f"  00-{TRACE}-{PARENT}-01 ",  # optional whitespace around a header value
+        f"01-{TRACE}-{PARENT}-01",
+        f"cc-{TRACE}-{PARENT}-09-what-a-later-version-adds",
+    ],
+)
+def test_a_valid_traceparent_is_read(header: str) -> None:
+    assert parse_traceparent(header) == (TRACE, PARENT)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        f"00-{TRACE.upper()}-{PARENT}-01",
+        f"00-{TRACE}-{PARENT.upper()}-01",
+        f"00-{TRACE}-{PARENT}-01-extra",  # version 00 has exactly four fields
+        f"ff-{TRACE}-{PARENT}-01",
+        f"00-{'0' * 32}-{PARENT}-01",
+        f"00-{TRACE}-{'0' * 16}-01",
+        f"00-{TRACE}-{PARENT}-1",
+        f"00-{TRACE[:-1]}-{PARENT}-01",
+        f"cc-{TRACE}-{PARENT}-09extra",  # what follows the flags starts with a dash
+        f"0-{TRACE}-{PARENT}-01",
+    ],
+)
+def test_an_invalid_traceparent_is_ignored(header: str | None) -> None:
+    assert parse_traceparent(header) is None
+
+
 def test_seeding_pythons_random_does_not_repeat_trace_ids() -> None:
     ids = set()
     for _ in range(3):

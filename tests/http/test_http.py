@@ -305,8 +305,27 @@ def test_internal_emit_validates_the_data_against_the_subscribers_models(
     )
     assert response.status_code == 422
     assert response.json() == {
-        "detail": [{"loc": ["data", "qty"], "msg": "Field required", "type": "missing"}]
+        "detail": [{"loc": ["body", "data", "qty"], "msg": "Field required", "type": "missing"}]
     }
+
+
+@pytest.mark.parametrize(
+    "trace_id", ["not hex!!", "0AF7651916CD43DD8448EB211C80319C", "0" * 32, "ab"]
+)
+def test_internal_emit_takes_only_a_w3c_trace_id(client: httpx.Client, trace_id: str) -> None:
+    body = {"topic": "order.created", "data": {"id": "E3", "qty": 1}, "trace_id": trace_id}
+    response = client.post("/_stepflow/api/emit", json=body)
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert (error["loc"], error["type"]) == (["body", "trace_id"], "string_pattern_mismatch")
+
+
+def test_internal_emit_puts_the_event_in_the_trace_it_is_given(client: httpx.Client) -> None:
+    trace_id = "0af7651916cd43dd8448eb211c80319c"
+    body = {"topic": "order.created", "data": {"id": "E4", "qty": 1}, "trace_id": trace_id}
+    response = client.post("/_stepflow/api/emit", json=body)
+    assert response.status_code == 202
+    assert response.json()["trace_id"] == trace_id
 
 
 @pytest.mark.parametrize(
