@@ -340,7 +340,8 @@ def dlq_replay(
         replayed = list(server.call("POST", "/dead-letters/replay", {"ids": chosen})["replayed"])
     else:
         console.print(
-            f"[dim]no server answers at {_base(settings, url)}; replaying in this process[/]"
+            f"[dim]no server answers at {_base(settings, url)}; replaying in this process"
+            " (--url names a server elsewhere)[/]"
         )
         replayed = asyncio.run(_replay_here(root, chosen))
     if not replayed and chosen is None:
@@ -493,7 +494,16 @@ def _serve_blocking(options: ServeOptions) -> None:
 
 
 def _base(settings: Settings, url: str | None) -> str:
-    return (url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    """The server's base URL: `--url`, else the configured host and port."""
+    if url is None:
+        return f"http://{settings.host}:{settings.port}"
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        fail(f"--url {url!r} is not a URL: {exc}")
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        fail(f"--url {url!r} is not an http:// or https:// URL (such as http://127.0.0.1:3000)")
+    return url.rstrip("/")
 
 
 class _Server:

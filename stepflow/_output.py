@@ -2,7 +2,8 @@
 
 In a terminal, rich draws the table to the terminal's width, folding long cells but
 never cutting an id or a name. Anywhere else (a pipe, a file, a script), every row is
-one line of whole values in aligned columns, so `grep` and `cut` see all of it."""
+one line of whole values in aligned columns, so `grep` and `cut` see all of it; so too
+in a terminal too narrow for the table, whose rows it then wraps."""
 
 from __future__ import annotations
 
@@ -38,14 +39,15 @@ def print_table(
     *,
     title: str | None = None,
 ) -> None:
-    if is_terminal():
+    least = [_least_width(column, [row[i] for row in rows]) for i, column in enumerate(columns)]
+    # Each column takes a space either side and a border; the table one border more.
+    if is_terminal() and sum(least) + 3 * len(least) + 1 <= console.width:
         table = Table(title=title, title_justify="left")
-        for index, column in enumerate(columns):
+        for column, width in zip(columns, least, strict=True):
             if column.whole:
-                widest = max([len(column.name), *(len(row[index]) for row in rows)])
-                table.add_column(column.name, no_wrap=True, min_width=widest)
+                table.add_column(column.name, no_wrap=True, min_width=width)
             else:
-                table.add_column(column.name, overflow="fold")
+                table.add_column(column.name, overflow="fold", min_width=width)
         for row in rows:
             table.add_row(*row)
         console.print(table)
@@ -59,6 +61,19 @@ def print_table(
     for line in lines:
         cells = [cell.ljust(width) for cell, width in zip(line[:-1], widths[:-1], strict=True)]
         out.write("  ".join([*cells, line[-1]]).rstrip() + "\n")
+
+
+_FOLDED = 12
+"""The narrowest a folded column is made (or its widest cell, if narrower)."""
+
+
+def _least_width(column: Column, cells: Sequence[str]) -> int:
+    """What a column needs: its widest value if it is whole, else room for its header
+    and a few words of each cell (folded onto more lines)."""
+    widest = max([len(column.name), *(len(cell) for cell in cells)])
+    if column.whole:
+        return widest
+    return min(widest, max(len(column.name), _FOLDED))
 
 
 def _one_line(text: str) -> str:

@@ -177,6 +177,16 @@ def test_emit_without_a_server_says_so(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("url", ["localhost:3711", "notaurl", "ftp://127.0.0.1:3711"])
+def test_a_url_without_http_is_refused_as_such(tmp_path: Path, url: str) -> None:
+    greet_project(tmp_path)
+    result = stepflow("emit", "greet", '{"name": "x"}', "--url", url, cwd=tmp_path)
+    assert result.returncode == 1
+    assert " ".join(result.stderr.split()) == (
+        f"error: --url {url!r} is not an http:// or https:// URL (such as http://127.0.0.1:3000)"
+    )
+
+
 def test_emit_rejects_bad_json(tmp_path: Path) -> None:
     greet_project(tmp_path)
     result = stepflow("emit", "greet", "{nope", cwd=tmp_path)
@@ -319,8 +329,9 @@ def test_dlq_replays_in_process_when_no_server_answers_and_says_so(tmp_path: Pat
     result = stepflow("dlq", "replay", "--all", cwd=root)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[0].startswith("no server answers at http://127.0.0.1:")
-    assert lines[0].endswith("; replaying in this process")
+    said = " ".join(result.stdout.split())
+    assert said.startswith("no server answers at http://127.0.0.1:")
+    assert "; replaying in this process (--url names a server elsewhere)" in said
     assert lines[-1] == "replayed 1: 1"
     assert "Traceback" not in result.stderr and "_Unreachable" not in result.stderr
     assert stepflow("dlq", "list", cwd=root).stdout.strip() == "no dead letters"
