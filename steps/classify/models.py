@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+import re
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator, with_config
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator, with_config
+from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
 UnitType = Literal[
@@ -113,7 +115,29 @@ ShortText = Annotated[str, Field(max_length=2_000)]
 # spelled out, not `\s`: JSON Schema tools read patterns as ECMA-262, whose `\s` leaves
 # out U+0085 and takes in U+FEFF, so the document and the server would disagree.
 _BLANK = r"\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-Name = Annotated[str, Field(min_length=1, max_length=500, pattern=f"[^{_BLANK}]")]
+
+
+def _pattern(pattern: str, says: str) -> Any:
+    """`pattern` in the JSON schema, checked with an error in words: pydantic's own
+    quotes the pattern (the id's is 250 characters of escapes). The type stays
+    pydantic's, `string_pattern_mismatch`; the check is a search, as pydantic's is, and
+    a final `$` is the end of the text, as in ECMA-262 and Rust (Python's `$` also
+    matches before a last newline)."""
+    found = re.compile(re.sub(r"\$\Z", r"\\Z", pattern)).search
+
+    def check(value: str) -> str:
+        if found(value) is None:
+            raise PydanticCustomError("string_pattern_mismatch", says)
+        return value
+
+    return [Field(json_schema_extra={"pattern": pattern}), AfterValidator(check)]
+
+
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=500),
+    *_pattern(f"[^{_BLANK}]", "Should hold more than white space"),
+]
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -134,10 +158,10 @@ class IndicatorInput(BaseModel):
 
     indicator_id: Annotated[
         str,
-        Field(
-            min_length=1,
-            max_length=200,
-            pattern=rf"^[^\x00-\x1f\x7f]*[^{_BLANK}\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+        Field(min_length=1, max_length=200),
+        *_pattern(
+            rf"^[^\x00-\x1f\x7f]*[^{_BLANK}\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+            "Should hold no control characters and more than white space",
         ),
     ]
     name: Name

@@ -587,6 +587,18 @@ def test_a_client_leaving_mid_body_is_one_debug_line(
     assert line.levelname == "DEBUG"
 
 
+def test_a_control_character_in_an_id_is_refused_in_words(open_url: str) -> None:
+    response = httpx.post(f"{open_url}{BATCH}", content=batch(item("f\x00g")), headers=JSON_CT)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body", *IND0, "indicator_id"],
+            "msg": "Should hold no control characters and more than white space",
+            "type": "string_pattern_mismatch",
+        }
+    ]
+
+
 def test_accepted_indicator_id_with_slash_reads_back(open_url: str) -> None:
     with httpx.Client(base_url=open_url, timeout=10) as client:
         accepted = client.post(BATCH, json={"indicators": [item("EUR/USD", "Euro in dollars")]})
