@@ -23,6 +23,7 @@ from ._errors import DiscoveryError, Problem, StepflowError
 from ._graph import edges, render_mermaid, render_text
 from ._internal import project_id
 from ._output import Column, first_line, is_terminal, print_json, print_table, shortened
+from ._presence import announced, server_url
 from ._reload import Reloader, child_command, watched_paths
 from ._serve import Role, ServeOptions, check_port_free, load_project, serve
 from ._version import __version__
@@ -238,7 +239,7 @@ def emit(
     settings = _settings(root)
     server = _server(settings, root, url, api_key)
     if server is None:
-        base = _base(settings, url)
+        base = _base(settings, root, url)
         fail(f"no stepflow server answers at {base} (start one with `stepflow dev`)")
     reply = server.call("POST", "/emit", {"topic": topic, "data": payload})
     console.print(f"emitted {topic} id={reply['id']} trace_id={reply['trace_id']}", highlight=False)
@@ -340,7 +341,7 @@ def dlq_replay(
         replayed = list(server.call("POST", "/dead-letters/replay", {"ids": chosen})["replayed"])
     else:
         console.print(
-            f"[dim]no server answers at {_base(settings, url)}; replaying in this process"
+            f"[dim]no server answers at {_base(settings, root, url)}; replaying in this process"
             " (--url names a server elsewhere)[/]"
         )
         replayed = asyncio.run(_replay_here(root, chosen))
@@ -493,10 +494,11 @@ def _serve_blocking(options: ServeOptions) -> None:
         fail(str(exc))
 
 
-def _base(settings: Settings, url: str | None) -> str:
-    """The server's base URL: `--url`, else the configured host and port."""
+def _base(settings: Settings, root: Path, url: str | None) -> str:
+    """The server's base URL: `--url`; else where the project's running server says it
+    listens (`stepflow dev --port 3711`, say); else the configured host and port."""
     if url is None:
-        return f"http://{settings.host}:{settings.port}"
+        return announced(root) or server_url(settings.host, settings.port)
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
@@ -528,7 +530,7 @@ def _server(settings: Settings, root: Path, url: str | None, api_key: str | None
     """The server serving this project at `url` (or the configured host and port); None
     when nothing answers there. Another project's server, or something that is not a
     stepflow server, stops the command with one line."""
-    base = _base(settings, url)
+    base = _base(settings, root, url)
     key = api_key or settings.api_key
     headers = {"x-api-key": key} if key else {}
     try:

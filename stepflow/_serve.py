@@ -16,6 +16,7 @@ from ._config import Settings, load_settings
 from ._discovery import Registry, discover
 from ._errors import ConfigError, Problem, StepflowError
 from ._http import build_app
+from ._presence import announce, server_url, withdraw
 from ._runtime import Runtime
 from ._server import Server, bound_socket, uvicorn_config
 
@@ -70,7 +71,12 @@ async def serve(options: ServeOptions) -> None:
     if settings.workbench:
         fields["workbench"] = f"{url}/_stepflow/"
     log.info("serving", extra=fields)
-    await server.serve()
+    if settings.port:  # port 0 is the system's pick: nothing known to announce
+        announce(options.root, server_url(settings.host, settings.port))
+    try:
+        await server.serve()
+    finally:
+        withdraw(options.root)
     if server.started:
         log.info("stopped")
     else:

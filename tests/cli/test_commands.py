@@ -337,6 +337,41 @@ def test_dlq_replays_in_process_when_no_server_answers_and_says_so(tmp_path: Pat
     assert stepflow("dlq", "list", cwd=root).stdout.strip() == "no dead letters"
 
 
+def test_commands_find_this_projects_server_on_the_port_it_was_started_on(
+    tmp_path: Path,
+) -> None:
+    root = _failing_project(tmp_path / "p")
+    _fail_one(root)
+    write_step(root, "work", FAILING, BROKEN=False)
+    announcement = root / ".stepflow" / "server.json"
+    with ServerProcess(root, port=free_port()) as server:  # not pyproject.toml's port
+        assert json.loads(announcement.read_text())["url"] == server.url
+        replayed = stepflow("dlq", "replay", "--all", cwd=root)
+        assert replayed.returncode == 0, replayed.stderr
+        assert replayed.stdout.strip() == "replayed 1: 1"  # through the server
+        emitted = stepflow("emit", "job", '{"n": 7}', cwd=root)
+        assert emitted.returncode == 0, emitted.stderr
+    assert not announcement.exists()
+
+
+def test_an_announcement_left_by_a_killed_server_is_ignored(tmp_path: Path) -> None:
+    root = _failing_project(tmp_path / "p")
+    (root / ".stepflow").mkdir()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    url = f"http://127.0.0.1:{free_port()}"
+    (root / ".stepflow" / "server.json").write_text(
+        json.dumps({"url": url, "pid": int(gone.stdout)})
+    )
+    result = stepflow("emit", "job", '{"n": 1}', cwd=root)
+    assert result.returncode == 1
+    configured = load_settings(root).port
+    assert result.stderr.strip() == (
+        f"error: no stepflow server answers at http://127.0.0.1:{configured}"
+        " (start one with `stepflow dev`)"
+    )
+
+
 def test_dlq_list_without_a_database_yet_makes_none(tmp_path: Path) -> None:
     root = _failing_project(tmp_path / "p")
     assert stepflow("dlq", "list", cwd=root).stdout.strip() == "no dead letters"
