@@ -71,21 +71,31 @@ class Dev:
         self.output.close()
 
 
+StartDev = Callable[..., Dev]
+
+
 @pytest.fixture
-def dev_in(tmp_path: Path) -> Iterator[list[Dev]]:
+def start_dev() -> Iterator[StartDev]:
+    """`start_dev(root, *args)`: `stepflow dev` in `root`, once it answers (stopped after
+    the test)."""
     started: list[Dev] = []
-    yield started
+
+    def start(root: Path, *args: str) -> Dev:
+        dev = Dev(root, *args)
+        started.append(dev)
+        wait_healthy(dev.url)
+        return dev
+
+    yield start
     for dev in started:
         dev.close()
 
 
 def test_dev_serves_and_reloads_in_a_folder_without_pyproject(
-    tmp_path: Path, dev_in: list[Dev]
+    tmp_path: Path, start_dev: StartDev
 ) -> None:
     root = greet_project(tmp_path / "bare", pyproject=False)
-    dev = Dev(root)
-    dev_in.append(dev)
-    wait_healthy(dev.url)
+    dev = start_dev(root)
     assert httpx.post(f"{dev.url}/greet", json={"name": "Ada"}).status_code == 202
     wait_until_blocking(lambda: greeting(dev.url, "Ada") == "Hello, Ada!", what="Ada's greeting")
 
@@ -107,13 +117,11 @@ def test_dev_serves_and_reloads_in_a_folder_without_pyproject(
 
 
 def test_ctrl_c_lets_a_handler_in_flight_finish_then_exits_0(
-    tmp_path: Path, dev_in: list[Dev]
+    tmp_path: Path, start_dev: StartDev
 ) -> None:
     root = tmp_path / "slow"
     write_step(root, "slow", SLOW)
-    dev = Dev(root, "--no-reload")
-    dev_in.append(dev)
-    wait_healthy(dev.url)
+    dev = start_dev(root, "--no-reload")
     assert httpx.post(f"{dev.url}/start", json={"n": 1}).status_code == 202
     wait_until_blocking(lambda: "slow job started" in dev.text(), what="the handler to start")
     code, output = dev.signal(signal.SIGINT)
@@ -124,13 +132,11 @@ def test_ctrl_c_lets_a_handler_in_flight_finish_then_exits_0(
 
 
 def test_ctrl_c_on_the_reloading_parent_drains_the_server_too(
-    tmp_path: Path, dev_in: list[Dev]
+    tmp_path: Path, start_dev: StartDev
 ) -> None:
     root = tmp_path / "slow"
     write_step(root, "slow", SLOW)
-    dev = Dev(root)
-    dev_in.append(dev)
-    wait_healthy(dev.url)
+    dev = start_dev(root)
     assert httpx.post(f"{dev.url}/start", json={"n": 1}).status_code == 202
     wait_until_blocking(lambda: "slow job started" in dev.text(), what="the handler to start")
     code, output = dev.signal(signal.SIGINT)
@@ -140,11 +146,9 @@ def test_ctrl_c_on_the_reloading_parent_drains_the_server_too(
     assert output.rstrip().endswith("stopped")
 
 
-def test_sigterm_stops_the_parent_and_its_server(tmp_path: Path, dev_in: list[Dev]) -> None:
+def test_sigterm_stops_the_parent_and_its_server(tmp_path: Path, start_dev: StartDev) -> None:
     root = greet_project(tmp_path / "p")
-    dev = Dev(root)
-    dev_in.append(dev)
-    wait_healthy(dev.url)
+    dev = start_dev(root)
     code, output = dev.signal(signal.SIGTERM)
     assert code == 0, output
     assert not healthy(dev.url)  # no child left serving the port
@@ -152,12 +156,10 @@ def test_sigterm_stops_the_parent_and_its_server(tmp_path: Path, dev_in: list[De
 
 
 def test_a_step_with_an_error_is_one_line_then_it_waits_for_the_fix(
-    tmp_path: Path, dev_in: list[Dev]
+    tmp_path: Path, start_dev: StartDev
 ) -> None:
     root = greet_project(tmp_path / "p")
-    dev = Dev(root)
-    dev_in.append(dev)
-    wait_healthy(dev.url)
+    dev = start_dev(root)
     broken = root / "steps" / "broken_step.py"
     broken.write_text("raise RuntimeError('half written')\n")
     wait_until_blocking(lambda: "waiting for changes" in dev.text(), what="the error")
@@ -170,12 +172,10 @@ def test_a_step_with_an_error_is_one_line_then_it_waits_for_the_fix(
 
 
 def test_pyproject_saved_by_replacing_the_file_reloads_every_time(
-    tmp_path: Path, dev_in: list[Dev]
+    tmp_path: Path, start_dev: StartDev
 ) -> None:
     root = greet_project(tmp_path / "p")
-    dev = Dev(root)
-    dev_in.append(dev)
-    wait_healthy(dev.url)
+    dev = start_dev(root)
     pyproject = root / "pyproject.toml"
 
     def reloaded(times: int) -> Callable[[], bool]:
@@ -191,12 +191,10 @@ def test_pyproject_saved_by_replacing_the_file_reloads_every_time(
     assert code == 0, output
 
 
-def test_traces_and_logs_outlive_a_restart_of_dev(tmp_path: Path, dev_in: list[Dev]) -> None:
+def test_traces_and_logs_outlive_a_restart_of_dev(tmp_path: Path, start_dev: StartDev) -> None:
     root = tmp_path / "slow"
     write_step(root, "slow", SLOW.replace("asyncio.sleep(3)", "asyncio.sleep(0)"))
-    first = Dev(root, "--no-reload")
-    dev_in.append(first)
-    wait_healthy(first.url)
+    first = start_dev(root, "--no-reload")
     trace_id = httpx.post(f"{first.url}/start", json={"n": 1}).json()["trace_id"]
 
     def finished(url: str) -> bool:
@@ -207,9 +205,7 @@ def test_traces_and_logs_outlive_a_restart_of_dev(tmp_path: Path, dev_in: list[D
     code, output = first.signal(signal.SIGINT)
     assert code == 0, output
 
-    second = Dev(root, "--no-reload")
-    dev_in.append(second)
-    wait_healthy(second.url)
+    second = start_dev(root, "--no-reload")
     trace = httpx.get(f"{second.url}/_stepflow/api/traces/{trace_id}").json()
     assert [(span["step"], span["status"]) for span in trace["span_list"]] == [
         ("Start", "ok"),
