@@ -213,7 +213,7 @@ def cron_step(
     timeout: float | None = None,
 ) -> Callable[[F], F]:
     """Declare a step run on a cron schedule: `handler(ctx) -> None`."""
-    if not isinstance(cron, str) or not croniter.is_valid(cron):
+    if not isinstance(cron, str) or not croniter.is_valid(cron, second_at_beginning=True):
         raise StepDeclarationError(name, "cron", f"invalid cron expression {cron!r}")
     return _declare(
         kind="cron",

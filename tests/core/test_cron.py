@@ -19,6 +19,17 @@ def test_next_fire_time_follows_the_expression() -> None:
     )
 
 
+def test_six_fields_put_seconds_first() -> None:
+    start = datetime(2026, 12, 7, 12, 3, 1, tzinfo=UTC).timestamp()
+    every_five_seconds = CronSchedule("*/5 * * * * *")
+    first = every_five_seconds.next_after(start)
+    assert datetime.fromtimestamp(first, UTC) == datetime(2026, 12, 7, 12, 3, 5, tzinfo=UTC)
+    second = every_five_seconds.next_after(first)
+    assert datetime.fromtimestamp(second, UTC) == datetime(2026, 12, 7, 12, 3, 10, tzinfo=UTC)
+    at_minute_30 = CronSchedule("0 30 * * * *").next_after(start)
+    assert datetime.fromtimestamp(at_minute_30, UTC) == datetime(2026, 12, 7, 12, 30, tzinfo=UTC)
+
+
 async def test_a_cron_step_runs_every_second_while_the_runtime_runs() -> None:
     ticks: list[str] = []
 
