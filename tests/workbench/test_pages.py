@@ -312,6 +312,25 @@ def test_the_logs_view_tails_new_records(hello: str, page: Page) -> None:
     expect(rows.locator("td.message")).to_have_text(["greeting stored"] * 2)
 
 
+def test_the_logs_tail_leaves_no_gap_when_more_than_a_page_arrives(hello: str, page: Page) -> None:
+    page.goto(f"{hello}/_stepflow/logs?step=RememberGreeting")
+    expect(page.get_by_test_id("live")).to_have_attribute("data-state", "ready")
+    rows = page.get_by_test_id("log-row")
+    greet(hello, "Ada")
+    expect(rows).to_have_count(1)
+    page.get_by_test_id("live-pause").check()
+    last = ""
+    for n in range(205):  # more than the 200 a tail fetches at once
+        last = greet(hello, f"n{n}")
+    settled(hello, last)
+    page.get_by_test_id("live-pause").uncheck()
+    expect(page.get_by_test_id("log-count")).to_have_text("200 of 206 records")
+    page.get_by_test_id("load-older").click()
+    expect(page.get_by_test_id("log-count")).to_have_text("206 of 206 records")
+    seqs = rows.evaluate_all("rows => rows.map(r => Number(r.dataset.seq))")
+    assert len(set(seqs)) == 206 and seqs == sorted(seqs, reverse=True)
+
+
 def test_the_state_view_shows_a_group_and_its_keys(hello: str, page: Page) -> None:
     settled(hello, greet(hello, "Ada"))
     page.goto(f"{hello}/_stepflow/state")

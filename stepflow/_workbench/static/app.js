@@ -1016,6 +1016,8 @@ async function viewLogs(view) {
     const mine = generation;
     const data = await api(`${API}/logs?${query({ ...f, after: newest, limit })}`);
     if (mine !== generation || !data.items.length) return;
+    // More arrived than one page holds: a gap would open between these and those shown.
+    if (data.total > data.items.length) return load();
     rows.prepend(...data.items.filter((r) => r.seq > newest).map((r) => logRow(r)));
     newest = Math.max(newest, data.items[0].seq);
     total += data.total;
@@ -1024,7 +1026,9 @@ async function viewLogs(view) {
   };
   older.addEventListener("click", async () => {
     const data = await api(`${API}/logs?${query({ ...f, limit, offset: shown() })}`).catch((e) => view.fail(e));
-    rows.append(...(data?.items ?? []).map((r) => logRow(r)));
+    // Records that came since the rows were loaded push the offset back onto some shown.
+    const have = new Set([...rows.querySelectorAll("tr[data-seq]")].map((tr) => Number(tr.dataset.seq)));
+    rows.append(...(data?.items ?? []).filter((r) => !have.has(r.seq)).map((r) => logRow(r)));
     counted();
   });
   const apply = () => {
