@@ -69,8 +69,10 @@ class StepflowH11Protocol(H11Protocol):
             self._cancel_head_timer()
         self._cancel_body_timer()
         if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing():
-            # More of the body is due: it has this long to come (again after each part).
-            self._body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
+            self._arm_body_timer()  # more of the body is due (again after each part)
+
+    def _arm_body_timer(self) -> None:
+        self._body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
 
     def _cancel_body_timer(self) -> None:
         timer = getattr(self, "_body_timer", None)
@@ -83,7 +85,7 @@ class StepflowH11Protocol(H11Protocol):
         if self.transport.is_closing() or self.conn.their_state is not h11.SEND_BODY:
             return
         if self.flow.read_paused:  # the handler has not read what came: not the client's wait
-            self._body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
+            self._arm_body_timer()
             return
         cycle = self.cycle
         if cycle is not None and not cycle.response_started:

@@ -9,9 +9,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
-from croniter import croniter
 from pydantic import BaseModel
 
+from ._cron import valid_cron
 from ._errors import StepDeclarationError
 
 T = TypeVar("T")
@@ -213,7 +213,7 @@ def cron_step(
     timeout: float | None = None,
 ) -> Callable[[F], F]:
     """Declare a step run on a cron schedule: `handler(ctx) -> None`."""
-    if not isinstance(cron, str) or not croniter.is_valid(cron, second_at_beginning=True):
+    if not isinstance(cron, str) or not valid_cron(cron):
         raise StepDeclarationError(name, "cron", f"invalid cron expression {cron!r}")
     return _declare(
         kind="cron",
