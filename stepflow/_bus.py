@@ -46,8 +46,8 @@ class Bus(Protocol):
         """The handler succeeded: forget the delivery."""
         ...
 
-    async def nack(self, delivery: Delivery, delay: float) -> None:
-        """Deliver again after `delay` seconds, with `attempt` one higher."""
+    async def nack(self, delivery: Delivery, delay: float, attempt: int | None = None) -> None:
+        """Deliver again after `delay` seconds, as `attempt` (by default one higher)."""
         ...
 
     async def dead_letter(self, delivery: Delivery, error: str, traceback: str = "") -> None:
@@ -122,8 +122,11 @@ class MemoryBus:
     async def ack(self, delivery: Delivery) -> None:
         self._settle()
 
-    async def nack(self, delivery: Delivery, delay: float) -> None:
-        again = dataclasses.replace(delivery.event, attempt=delivery.event.attempt + 1)
+    async def nack(self, delivery: Delivery, delay: float, attempt: int | None = None) -> None:
+        event = delivery.event
+        if attempt is None:
+            attempt = event.attempt + 1
+        again = dataclasses.replace(event, attempt=attempt)
         self._later(delivery.subscription, again, delay)
 
     async def release(self, delivery: Delivery, delay: float) -> None:

@@ -97,7 +97,9 @@ class HttpError(StepflowError):
 class Unavailable(StepflowError):
     """A dependency (the database, the bus) cannot be reached or written right now.
 
-    HTTP answers 503 with `Retry-After`; a handler that meets it is retried."""
+    HTTP answers 503 with `Retry-After`. A handler that raises it is retried after
+    `retry_after` at the least, and past its retries goes on being retried at its last
+    back-off until the dependency is back: an outage never dead-letters an event."""
 
     def __init__(self, what: str, reason: str, retry_after: float = 1.0) -> None:
         self.what = what

@@ -252,10 +252,12 @@ class RedisBus:
                 pipe.xack(stream, group, *tokens)
             await pipe.execute()
 
-    async def nack(self, delivery: Delivery, delay: float) -> None:
+    async def nack(self, delivery: Delivery, delay: float, attempt: int | None = None) -> None:
         sub = delivery.subscription
         event = delivery.event
-        again = dataclasses.replace(event, attempt=event.attempt + 1)
+        if attempt is None:
+            attempt = event.attempt + 1
+        again = dataclasses.replace(event, attempt=attempt)
         member = json.dumps(
             {
                 "s": self.stream(sub.topic),

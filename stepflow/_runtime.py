@@ -400,15 +400,17 @@ class Runtime:
 
     async def _call_batch(self, step: StepSpec, runs: list[_Run]) -> None:
         """One call for the batch; when it fails, each event is tried alone (so one bad
-        event cannot fail its neighbours) and then retried on its own schedule."""
+        event cannot fail its neighbours) and then retried on its own schedule. An
+        outage (`Unavailable`) fails them all at once: no event of theirs is to blame."""
         ctx = self.context(step, runs[0].delivery.event.trace_id, runs[0].delivery.event)
         try:
             await self._call(step, ctx, [run.data for run in runs])
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            if len(runs) == 1:
-                await runs[0].failed(exc)
+            if len(runs) == 1 or isinstance(exc, Unavailable):
+                for run in runs:
+                    await run.failed(exc)
                 return
             for run in runs:
                 await run.call([run.data])
@@ -538,13 +540,21 @@ class _Run:
     async def failed(self, exc: Exception) -> None:
         event = self.delivery.event
         error = f"{type(exc).__name__}: {exc}"
-        if isinstance(exc, NonRetriableError) or event.attempt > self.runtime.retries(self.step):
+        spent = event.attempt > self.runtime.retries(self.step)
+        outage = isinstance(exc, Unavailable)
+        if isinstance(exc, NonRetriableError) or (spent and not outage):
             await self.dead_letter(error, exc)
             return
+        attempt = None  # the next one
         if isinstance(exc, RetryAfter):
             delay = exc.seconds
         elif isinstance(exc, Unavailable):
             delay = max(exc.retry_after, self.runtime.backoff(event.attempt))
+            if spent:
+                # An outage is not the event's fault: past its retries it waits for the
+                # dependency at its last back-off, never dead-lettered for it (a dead
+                # letter written as the dependency comes back would strand its work).
+                attempt = event.attempt
         else:
             delay = self.runtime.backoff(event.attempt)
         log.warning(
@@ -553,7 +563,7 @@ class _Run:
                    "span_id": self.span.span_id if self.span else None,
                    "attempt": event.attempt, "retry_in": round(delay, 3), "error": error},
         )  # fmt: skip
-        if await self._settle(self.runtime.bus.nack(self.delivery, delay)):
+        if await self._settle(self.runtime.bus.nack(self.delivery, delay, attempt)):
             self.runtime.tracer.finish(self.span, "retry", exc, error)
 
     async def dead_letter(self, error: str, exc: BaseException | None = None) -> None:

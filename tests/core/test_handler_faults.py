@@ -225,3 +225,49 @@ async def test_an_ack_that_cannot_be_written_is_not_an_ack(backend: dict[str, An
 
     # The worker lives on, and the event whose ack failed was delivered again.
     assert sorted(handled) == [1, 1, 2]
+
+
+async def test_an_outage_longer_than_the_retries_is_waited_out_never_dead_lettered(
+    backend: dict[str, Any],
+) -> None:
+    attempts: list[int] = []
+
+    @event_step(name="Stores", subscribes=["item"], input=Item, retries=1, concurrency=1)
+    async def stores(item: Item, ctx: Context) -> None:
+        attempts.append(ctx.attempt)
+        if len(attempts) <= 4:  # the database is down for four calls: past both tries
+            raise Unavailable("the database", "disk I/O error", retry_after=0)
+
+    async with FlowTester([stores], **FAST, **backend) as flow:
+        await flow.emit("item", {"n": 1})
+        await wait_until(lambda: len(attempts) == 5, what="the call after the outage")
+        await flow.drain()
+        assert await flow.dead_letters() == []
+
+    # Its attempts rise to the last one its retries allow, and stay there.
+    assert attempts == [1, 2, 2, 2, 2]
+
+
+async def test_a_batch_that_meets_an_outage_is_retried_whole_not_event_by_event(
+    backend: dict[str, Any],
+) -> None:
+    calls: list[tuple[list[int], int]] = []
+
+    # One worker and a long batch_wait: the three events are one batch, the first time
+    # and the next.
+    @event_step(
+        name="Saves", subscribes=["item"], input=Item, batch_size=3, batch_wait=30, concurrency=1
+    )
+    async def saves(items: list[Item], ctx: Context) -> None:
+        calls.append((sorted(item.n for item in items), ctx.attempt))
+        if len(calls) == 1:
+            raise Unavailable("the database", "disk I/O error", retry_after=0)
+
+    async with FlowTester([saves], **FAST, **backend) as flow:
+        for n in (1, 2, 3):
+            await flow.emit("item", {"n": n})
+        await wait_until(lambda: len(calls) == 2, what="the batch's retry")
+        await flow.drain()
+        assert await flow.dead_letters() == []
+
+    assert calls == [([1, 2, 3], 1), ([1, 2, 3], 2)]
