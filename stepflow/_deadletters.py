@@ -24,9 +24,18 @@ class DeadLetter:
     trace_id: str
     failed_at: float
     traceback: str = ""
+    parent_span: str | None = None
+    """The span whose emit caused the event: a replay is delivered under it again, so the
+    trace's tree keeps the replayed run where the failed one was."""
 
     def to_event(self) -> Event:
-        return Event(topic=self.topic, data=self.data, trace_id=self.trace_id, id=self.event_id)
+        return Event(
+            topic=self.topic,
+            data=self.data,
+            trace_id=self.trace_id,
+            id=self.event_id,
+            parent_span=self.parent_span,
+        )
 
 
 class DeadLetterStore(Protocol):
@@ -72,8 +81,11 @@ MIGRATIONS: list[Migration] = [
         " failed_at DOUBLE PRECISION NOT NULL)",
     },
     "ALTER TABLE stepflow_dead_letters ADD COLUMN traceback TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE stepflow_dead_letters ADD COLUMN parent_span TEXT",
 ]
-_COLUMNS = "id, event_id, topic, step, data, error, attempts, trace_id, failed_at, traceback"
+_COLUMNS = (
+    "id, event_id, topic, step, data, error, attempts, trace_id, failed_at, traceback, parent_span"
+)
 
 
 class DatabaseDeadLetters:
@@ -92,8 +104,8 @@ class DatabaseDeadLetters:
         db = await self._db()
         row_id = await db.fetchval(
             "INSERT INTO stepflow_dead_letters"
-            " (event_id, topic, step, data, error, attempts, trace_id, failed_at, traceback)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            " (event_id, topic, step, data, error, attempts, trace_id, failed_at, traceback,"
+            " parent_span) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
             event.id,
             event.topic,
             step,
@@ -103,10 +115,11 @@ class DatabaseDeadLetters:
             event.trace_id,
             failed_at,
             traceback,
+            event.parent_span,
         )
         return DeadLetter(
             str(row_id), event.id, event.topic, step, data, error, event.attempt,
-            event.trace_id, failed_at, traceback,
+            event.trace_id, failed_at, traceback, event.parent_span,
         )  # fmt: skip
 
     async def list(self, limit: int = 100, offset: int = 0) -> Sequence[DeadLetter]:
@@ -181,4 +194,5 @@ def _letter(row: Row) -> DeadLetter:
         trace_id=row[7],
         failed_at=float(row[8]),
         traceback=row[9],
+        parent_span=row[10],
     )

@@ -699,6 +699,7 @@ def _letter_fields(event: Event, step: str, error: str, traceback: str) -> dict[
         "attempts": str(event.attempt),
         "trace_id": event.trace_id,
         "failed_at": repr(time.time()),
+        "parent_span": event.parent_span or "",
     }
 
 
@@ -715,6 +716,7 @@ def _letter(entry_id: bytes | str, fields: dict[bytes, Any]) -> DeadLetter:
         trace_id=value["trace_id"],
         failed_at=float(value["failed_at"]),
         traceback=value.get("traceback", ""),
+        parent_span=value.get("parent_span") or None,
     )
 
 

@@ -206,7 +206,7 @@ class Runtime:
         await self.bus.publish(event, only_step=only_step)
         if span is not None:
             span.emitted += 1 if only_step else self._fanout.get(topic, 0)
-        elif parent_span is None and self.tracer.enabled:  # from outside a handler
+        elif self.tracer.enabled:  # from outside a handler (a replay's has a parent)
             self.tracer.adjust(event.trace_id, pending=1 if only_step else self._fanout[topic])
         return event
 
@@ -232,7 +232,11 @@ class Runtime:
         for letter in letters:
             if letter.step in self.registry.by_name:
                 await self.publish(
-                    letter.topic, letter.data, letter.trace_id, only_step=letter.step
+                    letter.topic,
+                    letter.data,
+                    letter.trace_id,
+                    parent_span=letter.parent_span,
+                    only_step=letter.step,
                 )
                 self.tracer.adjust(letter.trace_id, dead=-1)
             else:

@@ -59,6 +59,18 @@ async def test_a_dead_letter_keeps_the_event_its_error_and_traceback(
     assert await letters.get("no-such-id") is None
 
 
+async def test_a_dead_letter_keeps_the_span_that_emitted_its_event(
+    letters: DeadLetterStore,
+) -> None:
+    emitted = Event(topic="item", data={"n": 1}, trace_id="t1", parent_span="00f067aa0ba902b7")
+    await letters.add(emitted, "Work", "RuntimeError: no")
+    await letters.add(_event(2), "Work", "RuntimeError: no")  # published from outside
+
+    first, second = await letters.list()
+    assert (first.parent_span, second.parent_span) == ("00f067aa0ba902b7", None)
+    assert first.to_event().parent_span == "00f067aa0ba902b7"
+
+
 async def test_data_json_cannot_hold_is_kept_as_its_repr(letters: DeadLetterStore) -> None:
     class Opaque:
         def __repr__(self) -> str:

@@ -179,6 +179,25 @@ async def test_retries_are_spans_of_their_own_and_a_dead_letter_fails_the_trace(
     assert [s["status"] for s in replayed["span_list"] if s["step"] == "Ship"][-1] == "ok"
 
 
+async def test_a_replayed_dead_letter_runs_under_the_span_that_emitted_it() -> None:
+    failing.add("F2")
+    try:
+        async with FlowTester(STEPS, **FAST) as flow:
+            trace_id = await _order(flow, "F2")
+            await flow.drain()
+            failing.discard("F2")
+            await flow.replay()
+            await flow.drain()
+            trace = await _trace(flow, trace_id)
+    finally:
+        failing.discard("F2")
+    [api] = [span for span in trace["span_list"] if span["step"] == "Create"]
+    ships = [span for span in trace["span_list"] if span["step"] == "Ship"]
+    assert [s["status"] for s in ships] == ["retry", "retry", "dead_letter", "ok"]
+    assert {s["parent_id"] for s in ships} == {api["span_id"]}
+    assert trace["name"] == "POST /orders"  # the root is still the request
+
+
 async def test_a_trace_with_work_in_flight_is_running() -> None:
     released.clear()
     async with FlowTester(STEPS) as flow:
