@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -120,11 +120,18 @@ def dev(
     reload: Annotated[
         bool, typer.Option("--reload/--no-reload", help="Restart when a step file changes.")
     ] = True,
+    exit_with_parent: Annotated[
+        bool,
+        typer.Option(
+            "--exit-with-parent", hidden=True, help="Stop when stdin ends (the reloader's)."
+        ),
+    ] = False,
 ) -> None:
     """Run the project for development: HTTP, workers, cron and the Workbench, reloading
     on change. Ctrl-C drains in-flight work (up to shutdown_timeout)."""
     root = _root_of(ctx, project)
     options = _options(root, steps, host, port, workbench=True)
+    options = replace(options, exit_with_parent=exit_with_parent)
     settings, registry = _validated(options)
     _listen_check(settings)
     if not reload:
@@ -133,7 +140,8 @@ def dev(
         console.print(f"[green]stepflow dev[/] on {url}  (Workbench: {url}/_stepflow/)")
         _serve_blocking(options)
         return
-    args = ["dev", "--no-reload", "--project", str(root), "--host", settings.host]
+    args = ["dev", "--no-reload", "--exit-with-parent", "--project", str(root)]
+    args += ["--host", settings.host]
     args += ["--port", str(settings.port)]
     if steps is not None:
         args += ["--steps", str(steps.resolve())]

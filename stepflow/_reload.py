@@ -4,7 +4,9 @@ child process and starts a new one when a step file or pyproject.toml changes.
 The child runs in a session of its own, so a Ctrl-C in the terminal reaches only the
 parent, which passes one SIGINT on: the child drains its in-flight work (up to
 `shutdown_timeout`) and exits. A second Ctrl-C, or a child still running a while after
-its deadline, is stopped with SIGKILL."""
+its deadline, is stopped with SIGKILL. The child's stdin is a pipe from the parent: if
+the parent is killed (SIGKILL tells no one), the pipe's end stops the child as SIGINT
+would."""
 
 from __future__ import annotations
 
@@ -114,20 +116,25 @@ class Reloader:
 
     def _spawn(self) -> None:
         self._told = False
-        self.child = subprocess.Popen(self.command, cwd=self.cwd, start_new_session=True)
+        self.child = subprocess.Popen(
+            self.command, cwd=self.cwd, start_new_session=True, stdin=subprocess.PIPE
+        )
 
     def _stop_child(self) -> None:
         child = self.child
-        if child is None or child.poll() is not None:
+        if child is None:
             return
-        if self._signals == 0:
-            child.send_signal(signal.SIGINT)
-        try:
-            child.wait(self.stop_timeout)
-        except subprocess.TimeoutExpired:
-            self.say("the server did not stop in time; killing it")
-            child.kill()
-            child.wait()
+        if child.poll() is None:
+            if self._signals == 0:
+                child.send_signal(signal.SIGINT)
+            try:
+                child.wait(self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                self.say("the server did not stop in time; killing it")
+                child.kill()
+                child.wait()
+        if child.stdin is not None:
+            child.stdin.close()
 
 
 def _identity(path: Path) -> tuple[int, int, int] | None:

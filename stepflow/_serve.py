@@ -6,7 +6,10 @@ import asyncio
 import errno
 import gc
 import logging
+import os
 import signal
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +36,9 @@ class ServeOptions:
     overrides: dict[str, Any]
     role: Role = "all"
     log_json: bool = False
+    exit_with_parent: bool = False
+    """Stop (draining) when stdin reaches its end: `dev`'s reloading parent holds the
+    other end of a pipe, so its server child never outlives it, killed or not."""
 
 
 def load_project(options: ServeOptions) -> tuple[Settings, Registry, list[Problem]]:
@@ -66,6 +72,8 @@ async def serve(options: ServeOptions) -> None:
         await _run_worker(runtime)
         return
     server = Server(uvicorn_config(build_app(runtime), settings))
+    if options.exit_with_parent:
+        _stop_at_end_of(sys.stdin.fileno(), lambda: server.handle_exit(signal.SIGTERM, None))
     url = f"http://{settings.host}:{settings.port}"
     fields = {"url": url, "role": options.role}
     if settings.workbench:
@@ -81,6 +89,21 @@ async def serve(options: ServeOptions) -> None:
         log.info("stopped")
     else:
         raise StepflowError(f"the server did not start on {url} (see the log above)")
+
+
+def _stop_at_end_of(fd: int, stop: Callable[[], None]) -> None:
+    """Call `stop` once the pipe `fd` reads its end: the process holding its other end
+    has exited (or been killed, which no signal to this process would say)."""
+    loop = asyncio.get_running_loop()
+
+    def readable() -> None:
+        if os.read(fd, 4096):
+            return  # nothing is written on it but its end
+        loop.remove_reader(fd)
+        log.warning("the process that started this server is gone; stopping")
+        stop()
+
+    loop.add_reader(fd, readable)
 
 
 def tune_gc() -> None:

@@ -3,6 +3,7 @@ draining in-flight work on Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -215,3 +216,25 @@ def test_traces_and_logs_outlive_a_restart_of_dev(tmp_path: Path, start_dev: Sta
         "slow job started",
         "slow job finished",
     ]
+
+
+def _gone(pid: int) -> bool:
+    """Whether process `pid` has exited (a zombie not yet reaped has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rpartition(")")[2].split()[0] == "Z"
+
+
+def test_a_killed_dev_leaves_no_server_behind(tmp_path: Path, start_dev: StartDev) -> None:
+    root = greet_project(tmp_path / "app")
+    dev = start_dev(root)
+    server = json.loads((root / ".stepflow" / "server.json").read_text())
+    assert server["pid"] != dev.process.pid  # the server is the reloader's child
+
+    dev.process.kill()  # SIGKILL: the reloader cannot pass anything on
+    dev.process.wait()
+    wait_until_blocking(lambda: _gone(server["pid"]), timeout=60, what="the server to stop")
+    assert not healthy(dev.url)
+    assert "the process that started this server is gone; stopping" in dev.text()
