@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator, Mapping
@@ -147,6 +149,69 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of the test's own on a free port: it can be stopped as a crash
+    stops it (`pg_ctl -m immediate`: every connection dropped, nothing shut down cleanly)
+    and started again, its data kept. Run as the `postgres` user when the tests run as
+    root (PostgreSQL refuses to run as root)."""
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="stepflow-pg-"))
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        initdb = max(Path("/usr/lib/postgresql").glob("*/bin/initdb"), default=None, key=_version)
+        self.bin = initdb.parent if initdb is not None else Path(shutil.which("initdb") or "")
+        self.running = False
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self) -> PostgresServer:
+        data = self.directory / "data"
+        if not data.exists():
+            if os.geteuid() == 0:
+                shutil.chown(self.directory, "postgres")
+            self._run("initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.directory} -c fsync=off"
+        log = str(self.directory / "log")
+        self._run("pg_ctl", "-D", str(data), "-o", options, "-l", log, "-w", "start")
+        self.running = True
+        return self
+
+    def stop(self) -> None:
+        """Stop it at once, as a crash would: clients see their connections dropped."""
+        if self.running:
+            self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", "immediate", "stop")
+            self.running = False
+
+    def __enter__(self) -> PostgresServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _version(initdb: Path) -> tuple[int, ...]:
+    return tuple(int(part) for part in initdb.parts[-3].split(".") if part.isdigit())
+
+
+async def pg_statuses(url: str) -> Counter[str]:
+    """Row counts by status in a PostgreSQL database (nothing yet: an empty count)."""
+    conn = await asyncpg.connect(url)
+    try:
+        exists = await conn.fetchval("SELECT to_regclass('classifications') IS NOT NULL")
+        if not exists:
+            return Counter()
+        rows = await conn.fetch("SELECT status, COUNT(*) FROM classifications GROUP BY status")
+        return Counter({row[0]: int(row[1]) for row in rows})
+    finally:
+        await conn.close()
 
 
 # -- a flow's rows -----------------------------------------------------------------------

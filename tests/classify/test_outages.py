@@ -1,6 +1,7 @@
 """Real faults under a running flow, and nothing lost: Redis restarted without its data,
-the database file made unwritable, an LLM that does not answer, a bus that is down when
-a batch arrives. Every accepted indicator still ends classified, exactly once."""
+the database file made unwritable, PostgreSQL crashed and started again, an LLM that
+does not answer, a bus that is down when a batch arrives. Every accepted indicator still
+ends classified, exactly once."""
 
 from __future__ import annotations
 
@@ -21,7 +22,17 @@ from scripts.fake_llm import FakeLLMConfig, FakeLLMServer
 from scripts.feeder import Feeder, FeederError, sample_indicators
 from stepflow import DiscoveryError, Settings, discover
 from stepflow.testing import LiveServer, ServerProcess, free_port, wait_until
-from tests.helpers import REPO, STEPS, RedisServer, immutable, rows, serve_flow, statuses
+from tests.helpers import (
+    REPO,
+    STEPS,
+    PostgresServer,
+    RedisServer,
+    immutable,
+    pg_statuses,
+    rows,
+    serve_flow,
+    statuses,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -140,6 +151,57 @@ async def test_an_unwritable_database_loses_nothing_and_leaves_nothing_pending(
     assert (outcome.classified, outcome.failed) == (1_000, 0)
     assert statuses(database) == Counter({"classified": 1_000})  # 0 pending
     assert letters["total"] == 0
+
+
+async def test_a_postgresql_crash_mid_run_loses_nothing_and_leaves_nothing_pending(
+    tmp_path: Path, source_db: Path
+) -> None:
+    items = _items(source_db, 1_000, seed=23)
+    log = tmp_path / "server.log"
+    with PostgresServer() as postgres, FakeLLMServer(FakeLLMConfig()) as fake:
+        env = {
+            "STEPFLOW_DATABASE": postgres.url,
+            "STEPFLOW_RETRY_BASE_DELAY": "0.05",
+            "STEPFLOW_RETRY_MAX_DELAY": "0.5",
+            "STEPFLOW_APP_LLM_PROVIDER": "openai",
+            "STEPFLOW_APP_LLM_BASE_URL": fake.base_url,
+            "STEPFLOW_APP_LLM_API_KEY": "x",
+            "STEPFLOW_APP_LLM_CACHE": "false",
+        }
+        fake.hold()  # everything is accepted and waits for the LLM
+        with ServerProcess(REPO, env=env, log=log, args=["--log-json"]) as server:
+            feeder = Feeder(server.url, in_flight=2, batch_size=100, max_outage=300)
+            feeding = asyncio.create_task(feeder.run(items))
+            try:
+                await wait_until(
+                    lambda: _pending(postgres.url, 1_000),
+                    timeout=120,
+                    what="every batch to be accepted",
+                )
+                await asyncio.to_thread(postgres.stop)  # every connection dropped at once
+                fake.hold(False)  # results arrive, and cannot be written
+                await wait_until(
+                    lambda: _retried_past_retries(log, "PersistClassification", 5),
+                    timeout=120,
+                    what="a write retried past its retries",
+                )
+                await asyncio.to_thread(postgres.start)  # its data kept, as after a crash
+                outcome = await asyncio.wait_for(feeding, timeout=300)
+            finally:
+                feeding.cancel()
+                await feeder.aclose()
+            async with httpx.AsyncClient() as client:
+                answer = await client.get(f"{server.url}/_stepflow/api/dead-letters")
+                letters = answer.json()
+        final = await pg_statuses(postgres.url)
+
+    assert (outcome.classified, outcome.failed) == (1_000, 0)
+    assert final == Counter({"classified": 1_000})  # 0 pending
+    assert letters["total"] == 0
+
+
+async def _pending(url: str, count: int) -> bool:
+    return (await pg_statuses(url))["pending"] == count
 
 
 async def test_a_dead_llm_holds_back_only_its_own_provider(

@@ -17,21 +17,9 @@ import pytest
 
 from scripts.feeder import Feeder
 from stepflow.testing import ServerProcess, wait_until
-from tests.helpers import REDIS_URL, REPO
+from tests.helpers import REDIS_URL, REPO, pg_statuses
 
 pytestmark = pytest.mark.slow
-
-
-async def _statuses(url: str) -> Counter[str]:
-    conn = await asyncpg.connect(url)
-    try:
-        exists = await conn.fetchval("SELECT to_regclass('classifications') IS NOT NULL")
-        if not exists:
-            return Counter()
-        rows = await conn.fetch("SELECT status, COUNT(*) FROM classifications GROUP BY status")
-        return Counter({row[0]: int(row[1]) for row in rows})
-    finally:
-        await conn.close()
 
 
 async def _ids(url: str) -> list[str]:
@@ -108,7 +96,7 @@ async def test_api_and_workers_on_separate_folders_survive_kills(
 
     assert workers[0].process is not None and workers[0].process.returncode == -9
     assert (outcome.classified, outcome.failed) == (2_000, 0)
-    assert await _statuses(pg_schema) == Counter({"classified": 2_100})
+    assert await pg_statuses(pg_schema) == Counter({"classified": 2_100})
     ids = await _ids(pg_schema)
     assert len(ids) == len(set(ids)) == 2_100
     # The workers' spans (the API process runs no handler) under the API's own span.
@@ -154,4 +142,4 @@ async def _batch_traces(url: str) -> list[dict[str, Any]]:
 
 
 async def _classified_at_least(url: str, count: int) -> bool:
-    return (await _statuses(url))["classified"] >= count
+    return (await pg_statuses(url))["classified"] >= count
