@@ -2,8 +2,9 @@
 
 Pages (each a deep link a browser can open): `/_stepflow/` (the flow graph with live
 counters), `/_stepflow/endpoints`, `/_stepflow/traces`, `/_stepflow/traces/{trace_id}`,
-`/_stepflow/logs`, `/_stepflow/dead-letters`, `/_stepflow/state`, and `/docs`. They are
-one HTML page and two static files shipped in the package: no CDN, no build step.
+`/_stepflow/logs`, `/_stepflow/dead-letters`, `/_stepflow/state`, and `/docs` (with a
+trailing slash, a redirect to the same without it). They are one HTML page and two
+static files shipped in the package: no CDN, no build step.
 
 Data, under `/_stepflow/api/`: `flows`, `stats`, `traces`, `traces/{trace_id}`, `logs`,
 `state`, `state/{group}`, and `events`, a server-sent-events stream of new spans and log
@@ -25,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from .._errors import HttpError
@@ -44,7 +45,13 @@ from .._runtime import Runtime
 from .._steps import StepSpec
 from .._traces import LogQuery, TraceQuery
 
-PAGES = ("", "endpoints", "traces", "logs", "dead-letters", "state")
+PAGES = (
+    *(f"/_stepflow/{name}" for name in ("endpoints", "traces", "logs", "dead-letters", "state")),
+    "/_stepflow/traces/{trace_id}",
+    "/docs",
+)
+"""The pages besides the graph's (`/_stepflow/`): each also answers with a trailing slash,
+by a redirect to its address without it."""
 _STATIC = files(__package__) / "static"
 _TYPES = {
     ".js": "text/javascript",
@@ -138,6 +145,12 @@ def workbench_routes(runtime: Runtime) -> list[BaseRoute]:
         guard_page(request)
         return _static("index.html")
 
+    async def without_slash(request: Request) -> Response:
+        """A page's address with a trailing slash: to the page, the query kept."""
+        guard_page(request)
+        query = request.url.query
+        return RedirectResponse(request.url.path.rstrip("/") + (f"?{query}" if query else ""))
+
     async def static(request: Request) -> Response:
         guard_page(request)
         name = request.path_params["name"]
@@ -218,12 +231,11 @@ def workbench_routes(runtime: Runtime) -> list[BaseRoute]:
             headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )
 
-    pages: list[BaseRoute] = [Route(f"/_stepflow/{name}", page, methods=["GET"]) for name in PAGES]
     return [
-        *pages,
+        Route("/_stepflow/", page, methods=["GET"]),
         Route("/_stepflow", page, methods=["GET"]),
-        Route("/_stepflow/traces/{trace_id}", page, methods=["GET"]),
-        Route("/docs", page, methods=["GET"]),
+        *(Route(path, page, methods=["GET"]) for path in PAGES),
+        *(Route(f"{path}/", without_slash, methods=["GET"]) for path in PAGES),
         Route("/_stepflow/static/{name}", static, methods=["GET"]),
         Route(f"{PREFIX}/flows", flows, methods=["GET"]),
         Route(f"{PREFIX}/stats", stats, methods=["GET"]),

@@ -341,6 +341,31 @@ def test_the_state_view_shows_a_group_and_its_keys(hello: str, page: Page) -> No
     expect(page.locator("[data-testid=state-key][data-key=Ada]")).to_contain_text("Hello, Ada!")
 
 
+# -- addresses and navigation ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_stepflow/traces",
+        "/_stepflow/traces/0123abc",
+        "/_stepflow/logs",
+        "/_stepflow/endpoints",
+        "/_stepflow/dead-letters",
+        "/_stepflow/state",
+        "/docs",
+    ],
+)
+def test_a_deep_link_with_a_trailing_slash_redirects_to_the_page(hello: str, path: str) -> None:
+    response = httpx.get(f"{hello}{path}/?step=SayHello&q=a%2Fb")
+    assert response.status_code == 307
+    assert response.headers["location"] == f"{path}?step=SayHello&q=a%2Fb"
+    followed = httpx.get(f"{hello}{path}/", follow_redirects=True)
+    assert followed.status_code == 200
+    assert followed.headers["content-type"].startswith("text/html")
+    assert str(followed.url) == f"{hello}{path}"
+
+
 # -- errors and the API key ------------------------------------------------------------------
 
 
