@@ -7,12 +7,13 @@ trailing slash, a redirect to the same without it). They are one HTML page and t
 static files shipped in the package: no CDN, no build step.
 
 Data, under `/_stepflow/api/`: `flows`, `stats`, `traces`, `traces/{trace_id}`, `logs`,
-`state`, `state/{group}`, and `events`, a server-sent-events stream of new spans and log
-records (read from the trace store, so it shows what every process did), after a first
-`ready` event once the stream knows where it starts. The dead-letter endpoints live with
-the CLI's in `_internal.py`. Everything is guarded like the other internal endpoints; a
-browser may present the API key once as `?key=` (kept in a same-site cookie). Without
-the key the page itself still loads (it holds no data), to ask for it."""
+`state`, `state/{group}` (a group's name may hold `/`), and `events`, a server-sent-events
+stream of new spans and log records (read from the trace store, so it shows what every
+process did), after a first `ready` event once the stream knows where it starts. The
+dead-letter endpoints live with the CLI's in `_internal.py`. Everything is guarded like
+the other internal endpoints; a browser may present the API key once as `?key=` (kept in
+a same-site cookie). Without the key the page itself still loads (it holds no data), to
+ask for it."""
 
 from __future__ import annotations
 
@@ -243,7 +244,7 @@ def workbench_routes(runtime: Runtime) -> list[BaseRoute]:
         Route(f"{PREFIX}/traces/{{trace_id}}", trace_one, methods=["GET"]),
         Route(f"{PREFIX}/logs", log_list, methods=["GET"]),
         Route(f"{PREFIX}/state", state_groups, methods=["GET"]),
-        Route(f"{PREFIX}/state/{{group}}", state_group, methods=["GET"]),
+        Route(f"{PREFIX}/state/{{group:path}}", state_group, methods=["GET"]),
         Route(f"{PREFIX}/events", events, methods=["GET"]),
     ]
 

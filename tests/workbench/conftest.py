@@ -43,7 +43,7 @@ async def work(job: Job, ctx: Context) -> None:
     ctx.logger.info("working on job", extra={"n": job.n})
     if not Path(FIXED).exists():
         raise RuntimeError(f"cannot do job {job.n}")
-    await ctx.state.set("jobs", str(job.n), "done")
+    await ctx.state.set("jobs/done", str(job.n), "done")
 """
 
 
@@ -100,7 +100,7 @@ class Jobs:
 @pytest.fixture
 def jobs(tmp_path: Path) -> Iterator[Jobs]:
     """A project whose `Work` step fails (retries=2: three attempts, then a dead letter)
-    until `jobs.fixed` exists."""
+    until `jobs.fixed` exists; a job done is kept in the state group `jobs/done`."""
     root = tmp_path / "jobs"
     fixed = tmp_path / "fixed"
     (root / "steps").mkdir(parents=True)

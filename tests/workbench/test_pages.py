@@ -256,7 +256,7 @@ def test_a_replayed_dead_letter_leaves_the_list(jobs: Jobs, page: Page) -> None:
     expect(page.get_by_test_id("no-dead-letters")).to_be_visible()
 
     def worked() -> bool:
-        state = httpx.get(f"{jobs.url}/_stepflow/api/state/jobs").json()
+        state = httpx.get(f"{jobs.url}/_stepflow/api/state/jobs/done").json()
         return bool(state["values"].get("5") == "done")
 
     wait_until_blocking(worked, timeout=60, interval=0.05, what="the replayed job to run")
@@ -339,6 +339,17 @@ def test_the_state_view_shows_a_group_and_its_keys(hello: str, page: Page) -> No
     group.get_by_role("link", name="greetings").click()
     expect(page).to_have_url(f"{hello}/_stepflow/state?group=greetings")
     expect(page.locator("[data-testid=state-key][data-key=Ada]")).to_contain_text("Hello, Ada!")
+
+
+def test_the_state_view_shows_a_group_whose_name_has_a_slash(jobs: Jobs, page: Page) -> None:
+    jobs.fixed.write_text("fixed")
+    jobs.start(4)
+    jobs.wait_for("ok", 1)
+    page.goto(f"{jobs.url}/_stepflow/state")
+    page.get_by_role("link", name="jobs/done").click()
+    expect(page).to_have_url(f"{jobs.url}/_stepflow/state?group=jobs%2Fdone")
+    expect(page.get_by_test_id("state-key")).to_have_count(1)
+    expect(page.locator("[data-testid=state-key][data-key='4']")).to_contain_text("done")
 
 
 # -- addresses and navigation ----------------------------------------------------------------
