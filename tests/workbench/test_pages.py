@@ -377,13 +377,60 @@ def test_a_deep_link_with_a_trailing_slash_redirects_to_the_page(hello: str, pat
     assert str(followed.url) == f"{hello}{path}"
 
 
+def test_an_unknown_status_in_the_address_is_dropped_and_said_so(hello: str, page: Page) -> None:
+    settled(hello, greet(hello, "Ada"))
+    page.goto(f"{hello}/_stepflow/traces?status=bogus")
+    expect(page.get_by_test_id("filter-notice")).to_have_text(
+        "No status “bogus”: not filtered by it."
+    )
+    expect(page.get_by_test_id("filter-status")).to_have_value("")
+    expect(page.get_by_test_id("trace-row")).to_have_count(1)
+    expect(page).to_have_url(f"{hello}/_stepflow/traces")
+    expect(page.get_by_test_id("error")).to_have_count(0)
+
+
+def test_an_unknown_step_in_the_address_is_dropped_and_said_so(hello: str, page: Page) -> None:
+    settled(hello, greet(hello, "Ada"))
+    page.goto(f"{hello}/_stepflow/logs?step=Nope&q=greeting")
+    expect(page.get_by_test_id("filter-notice")).to_have_text("No step “Nope”: not filtered by it.")
+    expect(page.get_by_test_id("filter-step")).to_have_value("")
+    expect(page.get_by_test_id("log-row")).to_have_count(3)
+    expect(page).to_have_url(f"{hello}/_stepflow/logs?q=greeting")
+
+
+def test_a_level_in_the_address_is_read_in_any_case(hello: str, page: Page) -> None:
+    settled(hello, greet(hello, "Ada"))
+    page.goto(f"{hello}/_stepflow/logs?level=info")
+    expect(page.get_by_test_id("filter-level")).to_have_value("INFO")
+    expect(page.get_by_test_id("log-row")).to_have_count(3)
+    expect(page.get_by_test_id("filter-notice")).to_be_hidden()
+    expect(page.get_by_test_id("error")).to_have_count(0)
+
+
+def test_a_search_over_500_characters_in_the_address_is_cut_and_said_so(
+    hello: str, page: Page
+) -> None:
+    page.goto(f"{hello}/_stepflow/traces?q={'a' * 600}")
+    notice = page.get_by_test_id("filter-notice")
+    expect(notice).to_have_text("The search was cut to its first 500 characters.")
+    expect(page.get_by_test_id("filter-q")).to_have_value("a" * 500)
+    expect(page).to_have_url(f"{hello}/_stepflow/traces?q={'a' * 500}")
+    expect(page.get_by_test_id("trace-table")).to_contain_text("No traces match.")
+    expect(page.get_by_test_id("error")).to_have_count(0)
+
+
 # -- errors and the API key ------------------------------------------------------------------
 
 
-def test_an_api_error_is_shown_not_a_blank_page(hello: str, page: Page) -> None:
-    page.goto(f"{hello}/_stepflow/logs?level=LOUD")
-    expect(page.get_by_test_id("error")).to_contain_text("422")
-    expect(page.get_by_test_id("error")).to_contain_text("level")
+def test_an_api_error_is_shown_in_words_not_a_blank_page(hello: str, page: Page) -> None:
+    detail = [{"loc": ["query", "level"], "msg": "Input should be 'DEBUG' or 'INFO'"}]
+    page.route(
+        "**/_stepflow/api/logs?*", lambda route: route.fulfill(status=422, json={"detail": detail})
+    )
+    page.goto(f"{hello}/_stepflow/logs")
+    expect(page.get_by_test_id("error")).to_have_text(
+        "422: level: Input should be 'DEBUG' or 'INFO'"
+    )
 
 
 def test_a_server_with_an_api_key_asks_for_it(tmp_path: Path, page: Page) -> None:

@@ -108,9 +108,16 @@ function traceLink(traceId, props = {}) {
 
 class ApiError extends Error {
   constructor(status, detail) {
-    super(typeof detail === "string" ? detail : JSON.stringify(detail));
+    super(detailText(detail));
     this.status = status;
   }
+}
+
+// An error's detail in words: validation errors one a line ("level: Input should be …").
+function detailText(detail) {
+  if (typeof detail === "string") return detail;
+  if (!Array.isArray(detail) || !detail.every((e) => Array.isArray(e?.loc) && typeof e.msg === "string")) return JSON.stringify(detail);
+  return detail.map(({ loc: [where, ...field], msg }) => `${field.join(".") || where}: ${msg}`).join("\n");
 }
 
 // The key this page was opened with (?key=), in memory only. The server's cookie covers
@@ -774,14 +781,47 @@ async function stepNames() {
 const selectOf = (name, options, value, testid) =>
   h("select", { name, testid }, options.map(([v, label]) => h("option", { value: v, selected: v === value }, label)));
 
+// Filters from the address, as the API takes them: a choice matched in any case (one not
+// among `options` is dropped), a text cut to `max` characters; each change said in `notes`.
+class AddressFilters {
+  constructor(search) {
+    this.search = search;
+    this.notes = [];
+  }
+  choice(name, options, what = name) {
+    const given = this.search.get(name) ?? "";
+    if (!given) return "";
+    const found = options.find((o) => o === given) ?? options.find((o) => o.toLowerCase() === given.toLowerCase());
+    if (found === undefined) this.notes.push(`No ${what} “${cut(given, 60)}”: not filtered by it.`);
+    return found ?? "";
+  }
+  text(name, max, what = name) {
+    const given = (this.search.get(name) ?? "").trim();
+    if (given.length <= max) return given;
+    this.notes.push(`The ${what} was cut to its first ${max} characters.`);
+    return given.slice(0, max);
+  }
+  // What was changed, in a line above the list (hidden once the filters change).
+  notice() {
+    return h("p", { class: "filter-notice", role: "status", testid: "filter-notice", hidden: !this.notes.length }, this.notes.join(" "));
+  }
+}
+
+const TRACE_STATUSES = ["running", "ok", "failed"];
+const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
+const optionsOf = (anyLabel, values) => [["", anyLabel], ...values.map((v) => [v, v])];
+
 async function viewTraces(view) {
   const q = view.query;
-  const f = { status: q.get("status") ?? "", step: q.get("step") ?? "", q: q.get("q") ?? "",
-    limit: clampInt(q.get("limit"), PAGE, 1, 500), offset: clampInt(q.get("offset"), 0, 0, 1e9) };
   const names = await stepNames();
-  const status = selectOf("status", [["", "all"], ["running", "running"], ["ok", "ok"], ["failed", "failed"]], f.status, "filter-status");
-  const step = selectOf("step", [["", "any step"], ...names.map((n) => [n, n])], f.step, "filter-step");
-  const search = h("input", { type: "search", name: "q", value: f.q, placeholder: "trace id, name, step, input or error", testid: "filter-q" });
+  const given = new AddressFilters(q);
+  const f = { status: given.choice("status", TRACE_STATUSES), step: given.choice("step", names), q: given.text("q", 500, "search"),
+    limit: clampInt(q.get("limit"), PAGE, 1, 500), offset: clampInt(q.get("offset"), 0, 0, 1e9) };
+  const status = selectOf("status", optionsOf("all", TRACE_STATUSES), f.status, "filter-status");
+  const step = selectOf("step", optionsOf("any step", names), f.step, "filter-step");
+  const search = h("input", { type: "search", name: "q", value: f.q, maxlength: 500, placeholder: "trace id, name, step, input or error",
+    testid: "filter-q" });
+  const notice = given.notice();
   const rows = h("tbody", {});
   const pages = pager((dir) => {
     f.offset = Math.max(0, f.offset + dir * f.limit);
@@ -796,12 +836,15 @@ async function viewTraces(view) {
     if (!data.items.length) rows.append(h("tr", {}, h("td", { colspan: 7, class: "muted empty" }, "No traces match.")));
     pages.update(f.offset, data.items.length, data.total);
   };
+  const remember = () => view.setQuery({ ...f, offset: f.offset || "", limit: f.limit === PAGE ? "" : f.limit });
   const apply = (reset = true) => {
     if (reset) f.offset = 0;
     Object.assign(f, { status: status.value, step: step.value, q: search.value.trim() });
-    view.setQuery({ ...f, offset: f.offset || "", limit: f.limit === PAGE ? "" : f.limit });
+    notice.hidden = true;
+    remember();
     load().then(() => view.ok(), (e) => view.fail(e));
   };
+  if (given.notes.length) remember(); // the address says what is filtered
   let typing = null;
   status.addEventListener("change", () => apply());
   step.addEventListener("change", () => apply());
@@ -812,7 +855,7 @@ async function viewTraces(view) {
   view.stops.push(() => clearTimeout(typing));
   const filters = h("form", { class: "filters", onsubmit: (e) => (e.preventDefault(), apply()) },
     h("label", {}, "Status ", status), h("label", {}, "Step ", step), h("label", { class: "grow" }, "Search ", search));
-  view.root.append(h("h1", {}, "Traces"), filters,
+  view.root.append(h("h1", {}, "Traces"), filters, notice,
     h("div", { class: "panel" },
       table(["Status", "Trace", "Name", "Started", "Duration", "Spans", "Errors"], rows, { testid: "trace-table" }), pages.el));
   await load();
@@ -978,17 +1021,20 @@ async function viewTrace(view) {
 // -- logs: /_stepflow/logs -------------------------------------------------------------------
 
 async function viewLogs(view) {
-  const q = view.query;
   const keys = ["trace_id", "span_id", "step", "level", "q"];
-  const f = Object.fromEntries(keys.map((k) => [k, q.get(k) ?? ""]));
   const names = await stepNames();
+  const given = new AddressFilters(view.query);
+  const f = { trace_id: given.text("trace_id", 200, "trace id"), span_id: given.text("span_id", 200, "span id"), step: given.choice("step", names),
+    level: given.choice("level", LOG_LEVELS), q: given.text("q", 500, "search") };
   const inputs = {
-    trace_id: h("input", { name: "trace_id", value: f.trace_id, placeholder: "any", testid: "filter-trace" }),
-    span_id: h("input", { name: "span_id", value: f.span_id, placeholder: "any", testid: "filter-span" }),
-    step: selectOf("step", [["", "any"], ...names.map((n) => [n, n])], f.step, "filter-step"),
-    level: selectOf("level", [["", "any"], ...["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"].map((l) => [l, l])], f.level, "filter-level"),
-    q: h("input", { type: "search", name: "q", value: f.q, placeholder: "text in the message", testid: "filter-q" }),
+    trace_id: h("input", { name: "trace_id", value: f.trace_id, maxlength: 200, placeholder: "any", testid: "filter-trace" }),
+    span_id: h("input", { name: "span_id", value: f.span_id, maxlength: 200, placeholder: "any", testid: "filter-span" }),
+    step: selectOf("step", optionsOf("any", names), f.step, "filter-step"),
+    level: selectOf("level", optionsOf("any", LOG_LEVELS), f.level, "filter-level"),
+    q: h("input", { type: "search", name: "q", value: f.q, maxlength: 500, placeholder: "text in the message", testid: "filter-q" }),
   };
+  const notice = given.notice();
+  if (given.notes.length) view.setQuery(f); // the address says what is filtered
   const paused = h("input", { type: "checkbox", testid: "live-pause" });
   const rows = h("tbody", {});
   const count = h("span", { class: "muted", testid: "log-count" });
@@ -1033,6 +1079,7 @@ async function viewLogs(view) {
   });
   const apply = () => {
     for (const k of keys) f[k] = inputs[k].value.trim();
+    notice.hidden = true;
     view.setQuery(f);
     load().then(() => view.ok(), (e) => view.fail(e));
   };
@@ -1041,7 +1088,7 @@ async function viewLogs(view) {
     h("label", {}, "Trace ", inputs.trace_id), h("label", {}, "Span ", inputs.span_id), h("label", {}, "Step ", inputs.step),
     h("label", {}, "Level ", inputs.level), h("label", { class: "grow" }, "Search ", inputs.q), h("label", {}, paused, " pause"));
   const list = table(["Time", "Level", "Step", "Message", "Fields", "Trace"], rows, { class: "grid logs", testid: "log-table" });
-  view.root.append(h("h1", {}, "Logs"), filters, h("div", { class: "panel" }, h("p", {}, count), list, older));
+  view.root.append(h("h1", {}, "Logs"), filters, notice, h("div", { class: "panel" }, h("p", {}, count), list, older));
   await load();
   const soon = view.coalesce(tail, 300);
   view.live.log = soon;
