@@ -237,6 +237,16 @@ def test_the_trace_list_pages_on_the_server(
     expect(info).to_have_text("4–6 of 7")
 
 
+def test_an_offset_past_the_last_trace_shows_the_last_page(
+    mixed: tuple[Jobs, list[str], list[str]], page: Page
+) -> None:
+    jobs, failed, _ = mixed
+    page.goto(f"{jobs.url}/_stepflow/traces?limit=3&offset=100000")
+    expect(page.get_by_test_id("pager-info")).to_have_text("7–7 of 7")
+    expect(page.get_by_test_id("trace-row")).to_have_attribute("data-trace-id", failed[0])
+    expect(page).to_have_url(f"{jobs.url}/_stepflow/traces?limit=3&offset=6")
+
+
 # -- dead letters --------------------------------------------------------------------------
 
 
@@ -273,6 +283,21 @@ def test_purge_drops_a_dead_letter_once_confirmed(jobs: Jobs, page: Page) -> Non
     expect(page.get_by_test_id("notice")).to_have_text("Purged 1 letter.")
     expect(page.get_by_test_id("dead-letter-row")).to_have_count(0)
     assert httpx.get(f"{jobs.url}/_stepflow/api/dead-letters").json()["total"] == 0
+
+
+def test_the_dead_letters_page_keeps_its_offset_in_the_address(jobs: Jobs, page: Page) -> None:
+    jobs.start(1)
+    jobs.start(2)
+    jobs.wait_for("failed", 2)
+    page.goto(f"{jobs.url}/_stepflow/dead-letters?limit=1&offset=9")
+    info = page.get_by_test_id("pager-info")
+    expect(info).to_have_text("2–2 of 2")  # past the end: the last page
+    expect(page).to_have_url(f"{jobs.url}/_stepflow/dead-letters?offset=1&limit=1")
+    page.get_by_test_id("pager-prev").click()
+    expect(info).to_have_text("1–1 of 2")
+    expect(page).to_have_url(f"{jobs.url}/_stepflow/dead-letters?limit=1")
+    page.reload()
+    expect(info).to_have_text("1–1 of 2")
 
 
 # -- logs and state ------------------------------------------------------------------------

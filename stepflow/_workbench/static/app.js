@@ -770,6 +770,20 @@ function pager(onMove) {
   return { el, update };
 }
 
+// A page's place in the address: nothing for the first page and the usual size.
+const pageQuery = (f) => ({ offset: f.offset || "", limit: f.limit === PAGE ? "" : f.limit });
+
+// A page of rows from `fetchPage()` (which reads `f.offset` and `f.limit`). An offset past
+// the last row (an old link, a page emptied by a replay) moves to the last page; `moved`
+// is told, to write the offset back to the address.
+async function pageWithin(f, fetchPage, moved) {
+  const data = await fetchPage();
+  if (data.items.length || f.offset === 0 || data.total === 0) return data;
+  f.offset = Math.floor((data.total - 1) / f.limit) * f.limit;
+  moved();
+  return fetchPage();
+}
+
 async function stepNames() {
   try {
     return (await api(`${API}/flows`)).steps.map((x) => x.name);
@@ -827,16 +841,16 @@ async function viewTraces(view) {
     f.offset = Math.max(0, f.offset + dir * f.limit);
     apply(false);
   });
+  const remember = () => view.setQuery({ ...f, ...pageQuery(f) });
   let generation = 0;
   const load = async () => {
     const mine = ++generation;
-    const data = await api(`${API}/traces?${query(f)}`);
+    const data = await pageWithin(f, () => api(`${API}/traces?${query(f)}`), remember);
     if (mine !== generation) return; // a newer load is on its way
     rows.replaceChildren(...data.items.map(traceRow));
     if (!data.items.length) rows.append(h("tr", {}, h("td", { colspan: 7, class: "muted empty" }, "No traces match.")));
     pages.update(f.offset, data.items.length, data.total);
   };
-  const remember = () => view.setQuery({ ...f, offset: f.offset || "", limit: f.limit === PAGE ? "" : f.limit });
   const apply = (reset = true) => {
     if (reset) f.offset = 0;
     Object.assign(f, { status: status.value, step: step.value, q: search.value.trim() });
@@ -1102,9 +1116,10 @@ async function viewDeadLetters(view) {
   const f = { limit: clampInt(view.query.get("limit"), PAGE, 1, 500), offset: clampInt(view.query.get("offset"), 0, 0, 1e9) };
   const rows = h("tbody", {});
   const notice = h("p", { class: "notice", testid: "notice", role: "status" });
+  const remember = () => view.setQuery(pageQuery(f));
   const pages = pager((dir) => {
     f.offset = Math.max(0, f.offset + dir * f.limit);
-    view.setQuery({ offset: f.offset || "", limit: f.limit === PAGE ? "" : f.limit });
+    remember();
     load().catch((e) => view.fail(e));
   });
   const act = async (what, ids) => {
@@ -1149,12 +1164,8 @@ async function viewDeadLetters(view) {
   let generation = 0;
   const load = async () => {
     const mine = ++generation;
-    const data = await api(`${API}/dead-letters?${query(f)}`);
+    const data = await pageWithin(f, () => api(`${API}/dead-letters?${query(f)}`), remember);
     if (mine !== generation) return;
-    if (!data.items.length && f.offset > 0 && data.total > 0) {
-      f.offset = Math.max(0, f.offset - f.limit); // the page emptied (replayed): step back
-      return load();
-    }
     rows.replaceChildren(...data.items.flatMap(letterRow));
     if (!data.items.length) rows.append(h("tr", {}, h("td", { colspan: 7, class: "muted empty", testid: "no-dead-letters" }, "No dead letters.")));
     pages.update(f.offset, data.items.length, data.total);
