@@ -402,6 +402,32 @@ def test_a_deep_link_with_a_trailing_slash_redirects_to_the_page(hello: str, pat
     assert str(followed.url) == f"{hello}{path}"
 
 
+def test_back_returns_to_the_view_before(hello: str, page: Page) -> None:
+    trace_id = greet(hello, "Ada")
+    settled(hello, trace_id)
+    page.goto(f"{hello}/_stepflow/")
+    expect(page.get_by_test_id("node-SayHello")).to_be_visible()
+    page.evaluate("window.sameDocument = true")
+    page.locator("#nav a[data-section=traces]").click()
+    page.get_by_test_id("trace-row").click()
+    expect(page.get_by_test_id("trace-id")).to_have_text(trace_id)
+    page.get_by_test_id("trace-logs-link").click()
+    expect(page.get_by_test_id("filter-trace")).to_have_value(trace_id)
+
+    page.go_back()
+    expect(page).to_have_url(f"{hello}/_stepflow/traces/{trace_id}")
+    expect(page.get_by_test_id("trace-id")).to_have_text(trace_id)
+    page.go_back()
+    expect(page).to_have_url(f"{hello}/_stepflow/traces")
+    expect(page.get_by_test_id("trace-row")).to_have_count(1)
+    page.go_back()
+    expect(page).to_have_url(f"{hello}/_stepflow/")
+    expect(page.get_by_test_id("node-SayHello")).to_be_visible()
+    page.go_forward()
+    expect(page.get_by_test_id("trace-row")).to_have_count(1)
+    assert page.evaluate("window.sameDocument") is True
+
+
 def test_an_unknown_status_in_the_address_is_dropped_and_said_so(hello: str, page: Page) -> None:
     settled(hello, greet(hello, "Ada"))
     page.goto(f"{hello}/_stepflow/traces?status=bogus")
