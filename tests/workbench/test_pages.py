@@ -178,6 +178,14 @@ def test_a_trace_page_fills_in_as_its_spans_arrive(hello: str, page: Page) -> No
     expect(page.get_by_test_id("trace-status")).to_have_text("ok")
 
 
+def test_an_unknown_trace_id_says_there_is_no_such_trace(hello: str, page: Page) -> None:
+    page.goto(f"{hello}/_stepflow/traces/0123abc")
+    expect(page.get_by_test_id("trace-missing")).to_have_text("No trace with id 0123abc.")
+    expect(page.get_by_role("link", name="All traces")).to_have_attribute(
+        "href", "/_stepflow/traces"
+    )
+
+
 @pytest.fixture
 def mixed(jobs: Jobs) -> tuple[Jobs, list[str], list[str]]:
     """Two failed traces (jobs 1 and 2), then five that succeed (jobs 3 to 7)."""

@@ -1021,7 +1021,9 @@ async function viewTrace(view) {
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
       missing = true; // not stored yet (spans are written in batches), or pruned
-      fill(view.root, h("h1", {}, "Trace"), h("p", { class: "muted", testid: "trace-waiting" }, "No trace ", mono(id), " yet: waiting for its spans…"));
+      fill(view.root, h("h1", {}, "Trace"), h("p", { testid: "trace-missing" }, "No trace with id ", mono(id), "."),
+        h("p", { class: "muted", testid: "trace-waiting" }, "If it is being written, it shows here as its spans arrive. ",
+          link(`${BASE}/traces`, "All traces")));
     }
   };
   await load();
