@@ -280,6 +280,22 @@ def test_a_replayed_dead_letter_leaves_the_list(jobs: Jobs, page: Page) -> None:
     wait_until_blocking(worked, timeout=60, interval=0.05, what="the replayed job to run")
 
 
+def test_an_open_dead_letter_stays_open_when_the_list_reloads(jobs: Jobs, page: Page) -> None:
+    jobs.start(5)
+    jobs.wait_for("failed", 1)
+    page.goto(f"{jobs.url}/_stepflow/dead-letters")
+    expect(page.get_by_test_id("live")).to_have_attribute("data-state", "ready")
+    page.get_by_test_id("dead-letter-row").get_by_test_id("details").click()
+    detail = page.get_by_test_id("dead-letter-detail")
+    expect(detail).to_contain_text('"n": 5')
+
+    jobs.start(6)  # a new dead letter: the list reloads live
+    expect(page.get_by_test_id("dead-letter-row")).to_have_count(2)
+    expect(detail).to_have_count(1)
+    expect(detail).to_be_visible()
+    expect(detail).to_contain_text('"n": 5')
+
+
 def test_purge_drops_a_dead_letter_once_confirmed(jobs: Jobs, page: Page) -> None:
     jobs.start(9)
     jobs.wait_for("failed", 1)

@@ -1114,6 +1114,14 @@ async function viewLogs(view) {
 
 // -- dead letters: /_stepflow/dead-letters ---------------------------------------------------
 
+function letterDetail(full) {
+  return h("div", { class: "letter-detail", testid: "dead-letter-detail" },
+    definitions([["Letter", mono(full.id)], ["Event", mono(full.event_id)], ["Topic", mono(full.topic)], ["Step", full.step],
+      ["Attempts", full.attempts], ["Failed at", fmtTime(full.failed_at)]]),
+    h("h4", {}, "Data"), pre(full.data), h("h4", {}, "Error"), h("pre", { class: "code bad" }, full.error ?? ""),
+    full.traceback ? [h("h4", {}, "Traceback"), h("pre", { class: "code" }, full.traceback)] : null);
+}
+
 async function viewDeadLetters(view) {
   const f = { limit: clampInt(view.query.get("limit"), PAGE, 1, 500), offset: clampInt(view.query.get("offset"), 0, 0, 1e9) };
   const rows = h("tbody", {});
@@ -1137,22 +1145,25 @@ async function viewDeadLetters(view) {
       view.fail(error);
     }
   };
+  const opened = new Map(); // letter id → its details (null while they load): kept open across reloads
   const letterRow = (d) => {
-    const detail = h("tr", { class: "detail-row", hidden: true }, h("td", { colspan: 7 }));
-    const toggle = async () => {
-      detail.hidden = !detail.hidden;
-      if (detail.hidden) return;
+    const detail = h("tr", { class: "detail-row", hidden: !opened.has(d.id) }, h("td", { colspan: 7 }));
+    const show = async () => {
       try {
-        const full = await api(`${API}/dead-letters/${encodeURIComponent(d.id)}`);
-        detail.firstChild.replaceChildren(h("div", { class: "letter-detail", testid: "dead-letter-detail" },
-          definitions([["Letter", mono(full.id)], ["Event", mono(full.event_id)], ["Topic", mono(full.topic)], ["Step", full.step],
-            ["Attempts", full.attempts], ["Failed at", fmtTime(full.failed_at)]]),
-          h("h4", {}, "Data"), pre(full.data), h("h4", {}, "Error"), h("pre", { class: "code bad" }, full.error ?? ""),
-          full.traceback ? [h("h4", {}, "Traceback"), h("pre", { class: "code" }, full.traceback)] : null));
+        const full = opened.get(d.id) ?? (await api(`${API}/dead-letters/${encodeURIComponent(d.id)}`));
+        if (opened.has(d.id)) opened.set(d.id, full);
+        detail.firstChild.replaceChildren(letterDetail(full));
       } catch (error) {
         detail.firstChild.replaceChildren(errorBox(error));
       }
     };
+    const toggle = () => {
+      detail.hidden = !detail.hidden;
+      if (detail.hidden) return void opened.delete(d.id);
+      opened.set(d.id, null);
+      show();
+    };
+    if (opened.has(d.id)) show();
     const row = h("tr", { testid: "dead-letter-row", "data-letter-id": d.id },
       h("td", { class: "nowrap" }, fmtTime(d.failed_at)), h("td", {}, d.step), h("td", {}, mono(d.topic)), h("td", { class: "num" }, d.attempts),
       h("td", { class: "message bad" }, cut((d.error ?? "").split("\n")[0], 160)),
@@ -1168,6 +1179,8 @@ async function viewDeadLetters(view) {
     const mine = ++generation;
     const data = await pageWithin(f, () => api(`${API}/dead-letters?${query(f)}`), remember);
     if (mine !== generation) return;
+    const listed = new Set(data.items.map((d) => d.id));
+    for (const id of opened.keys()) if (!listed.has(id)) opened.delete(id);
     rows.replaceChildren(...data.items.flatMap(letterRow));
     if (!data.items.length) rows.append(h("tr", {}, h("td", { colspan: 7, class: "muted empty", testid: "no-dead-letters" }, "No dead letters.")));
     pages.update(f.offset, data.items.length, data.total);
