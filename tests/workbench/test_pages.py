@@ -519,3 +519,17 @@ def test_a_server_with_an_api_key_asks_for_it(tmp_path: Path, page: Page) -> Non
         expect(page).to_have_url(f"{url}/_stepflow/")  # the key left the address
         expect(page.get_by_test_id("key-form")).to_have_count(0)
         page.close()  # before the server stops
+
+
+def test_an_endpoint_form_sends_the_key_the_workbench_was_opened_with(
+    tmp_path: Path, page: Page
+) -> None:
+    with workbench(HELLO, tmp_path / "x.db", api_key="s3cret") as url:
+        page.goto(f"{url}/_stepflow/?key=s3cret")
+        expect(page.get_by_test_id("node-SayHello")).to_be_visible()
+        page.goto(f"{url}/_stepflow/endpoints")  # a new page: the key no longer in the address
+        form = page.get_by_test_id("endpoint-SayHello")
+        form.get_by_test_id("body").fill('{"name": "Ada"}')
+        form.get_by_test_id("send").click()
+        expect(form.get_by_test_id("response-status")).to_have_text("202")
+        page.close()  # before the server stops

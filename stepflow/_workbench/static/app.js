@@ -120,8 +120,10 @@ function detailText(detail) {
   return detail.map(({ loc: [where, ...field], msg }) => `${field.join(".") || where}: ${msg}`).join("\n");
 }
 
-// The key this page was opened with (?key=), in memory only. The server's cookie covers
-// the Workbench's own endpoints; the CLI's (project, dead letters) want the header.
+// The key this tab was opened with (?key=), kept for the tab's session: the server's
+// cookie (which scripts cannot read) covers /_stepflow/api/, but API steps take only the
+// x-api-key header, which the request forms send with this key.
+const KEY_STORE = "stepflow-key";
 let apiKey = null;
 
 async function api(path, { method = "GET", body } = {}) {
@@ -143,7 +145,10 @@ async function api(path, { method = "GET", body } = {}) {
   } catch {
     /* not JSON: keep the text */
   }
-  if (response.status === 401) askForKey(data?.detail);
+  if (response.status === 401) {
+    sessionStorage.removeItem(KEY_STORE); // not the key (any more)
+    askForKey(data?.detail);
+  }
   if (!response.ok) {
     const detail = data && typeof data === "object" && "detail" in data ? data.detail : text || response.statusText;
     throw new ApiError(response.status, detail);
@@ -335,10 +340,11 @@ async function showProject() {
 function boot() {
   const url = new URL(location.href);
   if (url.searchParams.has("key")) {
-    apiKey = url.searchParams.get("key"); // the server set its cookie with this page
+    sessionStorage.setItem(KEY_STORE, url.searchParams.get("key")); // the server set its cookie with this page
     url.searchParams.delete("key");
     history.replaceState(null, "", url.pathname + url.search + url.hash);
   }
+  apiKey = sessionStorage.getItem(KEY_STORE);
   render();
   showProject();
   connectLive();
