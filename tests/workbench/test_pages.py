@@ -533,3 +533,34 @@ def test_an_endpoint_form_sends_the_key_the_workbench_was_opened_with(
         form.get_by_test_id("send").click()
         expect(form.get_by_test_id("response-status")).to_have_text("202")
         page.close()  # before the server stops
+
+
+# -- a narrow window -------------------------------------------------------------------------
+
+
+def test_every_nav_link_can_be_reached_400_pixels_wide(hello: str, page: Page) -> None:
+    page.set_viewport_size({"width": 400, "height": 800})
+    page.goto(f"{hello}/_stepflow/")
+    links = page.locator("#nav a")
+    expect(links).to_have_count(7)
+    for i in range(7):
+        links.nth(i).scroll_into_view_if_needed()
+        expect(links.nth(i)).to_be_in_viewport()
+
+
+def test_a_span_label_sits_above_its_bar_400_pixels_wide(hello: str, page: Page) -> None:
+    trace_id = greet(hello, "Ada")
+    settled(hello, trace_id)
+    page.set_viewport_size({"width": 400, "height": 800})
+    page.goto(f"{hello}/_stepflow/traces/{trace_id}")
+    rows = page.get_by_test_id("span-row")
+    expect(rows).to_have_count(3)
+    boxes = rows.evaluate_all(
+        """rows => rows.map((row) => {
+            const label = row.querySelector(".span-label").getBoundingClientRect();
+            const track = row.querySelector(".track").getBoundingClientRect();
+            return { below: track.top >= label.bottom, width: track.width };
+        })"""
+    )  # in one go: a live reload may redraw the rows between two look-ups
+    assert [box["below"] for box in boxes] == [True] * 3
+    assert min(box["width"] for box in boxes) >= 250
