@@ -43,7 +43,6 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ._batching import Batcher
 from ._config import Settings
@@ -100,18 +99,28 @@ def decode_event(raw: bytes | str) -> Event:
     )
 
 
+COMMAND_TIMEOUT = 10.0
+"""Seconds a command, or a connect, may take before Redis counts as unavailable: far
+longer than any wait of ours (XREADGROUP blocks 250 ms), and short enough that a Redis
+that stopped answering (hung, or cut off by the network without a reset) is a 503 and a
+retry, not a request or a worker that waits for good."""
+
+
 def client_for(url: str, max_connections: int = 64) -> Redis:
     """A client whose pool makes callers wait for a free connection rather than fail
     (parallel emits can ask for more connections at once than we want open), and which
     retries a command a few times on a dropped connection: a pooled connection that
-    Redis closed while idle is not an outage."""
+    Redis closed while idle is not an outage. A command unanswered for `COMMAND_TIMEOUT`
+    is: it is not retried."""
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=max_connections,
         timeout=30,
         health_check_interval=30,
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.02), 3),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        socket_timeout=COMMAND_TIMEOUT,
+        socket_connect_timeout=COMMAND_TIMEOUT,
+        # Only a dropped connection is retried (redis-py would retry a timeout too).
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.02), 3, (RedisConnectionError,)),
     )
     return Redis.from_pool(pool)
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -141,6 +142,16 @@ class RedisServer:
             subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "nosave"], check=False)
             self.process.wait(30)
         self.process = None
+
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers, as when the network
+        between drops every packet without a reset."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def __enter__(self) -> RedisServer:
         return self.start()

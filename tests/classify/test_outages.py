@@ -282,6 +282,33 @@ async def test_a_bus_that_is_down_answers_503_and_records_nothing(
     }  # all or nothing: not one row of the refused batch
 
 
+async def test_a_bus_that_stops_answering_answers_503_and_the_flow_goes_on_after(
+    tmp_path: Path, indicators: list[dict[str, Any]]
+) -> None:
+    database = tmp_path / "flow.db"
+    with RedisServer(tmp_path) as redis, serve_flow(database, framework={"bus": redis.url}) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+            first, second = indicators[:100], indicators[100:200]
+            redis.pause()
+            try:
+                refused = await client.post("/classify/batch", json={"indicators": first})
+            finally:
+                redis.resume()
+            accepted = await client.post("/classify/batch", json={"indicators": second})
+            assert accepted.status_code == 202
+            ids = {item["indicator_id"] for item in second}
+            await wait_until(
+                lambda: (
+                    {r["indicator_id"] for r in rows(database) if r["status"] == "classified"}
+                    >= ids
+                ),
+                timeout=120,
+                what="the batch after the outage to be classified",
+            )
+    assert refused.status_code == 503
+    assert refused.json()["detail"].startswith("redis is unavailable")
+
+
 async def test_a_database_that_is_down_answers_503(
     tmp_path: Path, indicators: list[dict[str, Any]]
 ) -> None:
