@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator, with_config
@@ -109,24 +110,46 @@ FAMILY_OF_TYPE: dict[str, str] = {
 assert set(FAMILY_OF_TYPE) == set(get_args(IndicatorType))
 assert set(TYPES_BY_FAMILY) == set(get_args(Family))
 
-ShortText = Annotated[str, Field(max_length=2_000)]
 # Surrounding whitespace is stripped, so a name or id must hold something else: the
 # patterns say so in the OpenAPI document too. What is stripped (Unicode White_Space) is
 # spelled out, not `\s`: JSON Schema tools read patterns as ECMA-262, whose `\s` leaves
 # out U+0085 and takes in U+FEFF, so the document and the server would disagree.
 _BLANK = r"\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+WHITE_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+WHITE_SPACE += "\u2028\u2029\u202f\u205f\u3000"
+"""The characters of `_BLANK`, to strip."""
+_STRIPPED = AfterValidator(lambda text: text.strip(WHITE_SPACE))
+"""Surrounding whitespace dropped once the text passed its checks as sent: the document's
+`maxLength` counts what the client sends (pydantic's `str_strip_whitespace` would count
+what is left, and take 201 characters of which one is a space)."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]").search
 
 
-def _pattern(pattern: str, says: str) -> Any:
+def _an_id(text: str) -> bool:
+    """The id pattern's test, in linear time: something once white space is stripped from
+    both ends, and no control character in it."""
+    core = text.strip(WHITE_SPACE)
+    return bool(core) and _CONTROL(core) is None
+
+
+Text10 = Annotated[str, Field(max_length=10), _STRIPPED]
+Text50 = Annotated[str, Field(max_length=50), _STRIPPED]
+Text200 = Annotated[str, Field(max_length=200), _STRIPPED]
+ShortText = Annotated[str, Field(max_length=2_000), _STRIPPED]
+
+
+def _pattern(pattern: str, says: str, holds: Callable[[str], object] | None = None) -> Any:
     """`pattern` in the JSON schema, checked with an error in words: pydantic's own
     quotes the pattern (the id's is 250 characters of escapes). The type stays
     pydantic's, `string_pattern_mismatch`; the check is a search, as pydantic's is, and
     a final `$` is the end of the text, as in ECMA-262 and Rust (Python's `$` also
-    matches before a last newline)."""
-    found = re.compile(re.sub(r"\$\Z", r"\\Z", pattern)).search
+    matches before a last newline). `holds`, when given, is the same test in Python:
+    for a pattern that a backtracking search would take too long over."""
+    found = holds or re.compile(re.sub(r"\$\Z", r"\\Z", pattern)).search
 
     def check(value: str) -> str:
-        if found(value) is None:
+        if not found(value):
             raise PydanticCustomError("string_pattern_mismatch", says)
         return value
 
@@ -137,6 +160,7 @@ Name = Annotated[
     str,
     Field(min_length=1, max_length=500),
     *_pattern(f"[^{_BLANK}]", "Should hold more than white space"),
+    _STRIPPED,
 ]
 
 
@@ -154,27 +178,31 @@ class SampleValue(TypedDict):
 class IndicatorInput(BaseModel):
     """One indicator as a client submits it."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
     indicator_id: Annotated[
         str,
         Field(min_length=1, max_length=200),
         *_pattern(
-            rf"^[^\x00-\x1f\x7f]*[^{_BLANK}\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+            # White space at either end (a tab, a newline: stripped) and none of the
+            # other control characters anywhere.
+            rf"^[{_BLANK}]*[^\x00-\x1f\x7f]*[^{_BLANK}\x00-\x1f\x7f][^\x00-\x1f\x7f]*[{_BLANK}]*$",
             "Should hold no control characters and more than white space",
+            _an_id,
         ),
+        _STRIPPED,
     ]
     name: Name
-    units: Annotated[str, Field(max_length=200)] | None = None
+    units: Text200 | None = None
     description: ShortText | None = None
-    periodicity: Annotated[str, Field(max_length=50)] | None = None
+    periodicity: Text50 | None = None
     sample_values: Annotated[list[SampleValue], Field(max_length=500)] | None = None
-    source_name: Annotated[str, Field(max_length=200)] | None = None
-    country: Annotated[str, Field(max_length=200)] | None = None
-    category_group: Annotated[str, Field(max_length=200)] | None = None
-    topic: Annotated[str, Field(max_length=200)] | None = None
-    dataset: Annotated[str, Field(max_length=200)] | None = None
-    currency_code: Annotated[str, Field(max_length=10)] | None = None
+    source_name: Text200 | None = None
+    country: Text200 | None = None
+    category_group: Text200 | None = None
+    topic: Text200 | None = None
+    dataset: Text200 | None = None
+    currency_code: Text10 | None = None
 
 
 class NormalizedUnits(BaseModel):

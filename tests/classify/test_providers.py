@@ -313,7 +313,9 @@ async def test_requests_per_minute_spaces_calls(server: FakeLLMServer) -> None:
     )
     assert len(results) == 40
     assert elapsed >= 0.95
-    assert arrivals[-1] - arrivals[0] >= 0.9
+    # Measured from the start, not from the first arrival: a busy machine can hold the
+    # first requests back, never bring the last one forward.
+    assert arrivals[-1] - started >= 0.95
 
 
 async def test_token_bucket_waits_for_tokens() -> None:

@@ -16,6 +16,7 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
 from stepflow.testing import free_port
+from steps.classify.models import WHITE_SPACE
 from tests.helpers import serve_flow
 
 pytestmark = pytest.mark.slow
@@ -66,13 +67,18 @@ def test_the_live_api_conforms_to_its_document(api: Any, mode: GenerationMode) -
 
 
 def _ids_unique(case: Any) -> bool:
-    """A batch names each indicator once: a rule JSON Schema cannot state (its
-    `uniqueItems` compares whole items), which the API answers with 422."""
+    """A batch names each indicator once, white space around it stripped: a rule JSON
+    Schema cannot state (its `uniqueItems` compares whole items), which the API answers
+    with 422."""
     body = case.body
     if case.operation.path != "/classify/batch" or not isinstance(body, dict):
         return True
     items = body.get("indicators")
-    ids = [item.get("indicator_id") for item in items or [] if isinstance(item, dict)]
+    ids = [
+        item["indicator_id"].strip(WHITE_SPACE)
+        for item in items or []
+        if isinstance(item, dict) and isinstance(item.get("indicator_id"), str)
+    ]
     return len(ids) == len(set(ids))
 
 
