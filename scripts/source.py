@@ -40,7 +40,8 @@ __all__ = [
     "seed_database",
 ]
 
-DEFAULT_DB = Path(__file__).resolve().parents[2] / ".stepflow" / "source.db"
+DEFAULT_DB = Path(__file__).resolve().parents[1] / ".stepflow" / "source.db"
+"""In the repository's own `.stepflow/` (ignored by git), beside the flow's database."""
 SAMPLE_COUNT = 25
 TABLE = "source_indicators"
 COLUMNS = (

@@ -14,16 +14,15 @@ import httpx
 import psutil
 
 from scripts.feeder import Feeder, Outcome
-from scripts.source import ensure_source_database
+from scripts.source import DEFAULT_DB, ensure_source_database
 from stepflow.testing import ServerProcess, free_port, wait_until_blocking
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def source() -> Path:
-    path = ROOT / ".stepflow" / "source.db"
-    ensure_source_database(path)
-    return path
+    ensure_source_database(DEFAULT_DB)
+    return DEFAULT_DB
 
 
 def unique(items: list[dict[str, Any]], total: int) -> list[dict[str, Any]]:

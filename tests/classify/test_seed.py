@@ -16,6 +16,7 @@ import pytest
 from scripts.catalog import CONCEPTS, COUNTRIES
 from scripts.source import (
     COLUMNS,
+    DEFAULT_DB,
     PERIODICITY_SPELLINGS,
     SAMPLE_COUNT,
     ensure_source_database,
@@ -122,6 +123,10 @@ def test_same_seed_gives_identical_databases(tmp_path: Path) -> None:
     seed_database(tmp_path / "a.db", count=300, seed=3)
     seed_database(tmp_path / "b.db", count=300, seed=3)
     assert _rows(tmp_path / "a.db") == _rows(tmp_path / "b.db")
+
+
+def test_the_default_source_database_is_the_repositorys() -> None:
+    assert DEFAULT_DB == ROOT / ".stepflow" / "source.db"  # not in the folder above it
 
 
 def test_default_database(default_db: tuple[Path, int], default_rows: Rows) -> None:
