@@ -86,8 +86,12 @@ class Settings(BaseModel):
     def _database(cls, value: object) -> object:
         if isinstance(value, Path):
             return str(value)
-        if isinstance(value, str) and not value.strip():
-            raise ValueError("must be a SQLite file, ':memory:' or a postgresql:// URL")
+        if isinstance(value, str):
+            scheme, sep, _ = value.partition("://")
+            if not value.strip() or (sep and scheme not in ("postgresql", "postgres")):
+                # Any other URL is not a file name: sqlite:///x or mysql://… would become
+                # a folder named 'sqlite:' in the project.
+                raise ValueError("must be a SQLite file, ':memory:' or a postgresql:// URL")
         return value
 
     @field_validator("api_key")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import gc
 import logging
@@ -16,8 +17,10 @@ from typing import Any, Literal
 
 from . import _logs
 from ._config import Settings, load_settings
+from ._connect import open_database
+from ._database import redacted
 from ._discovery import Registry, discover
-from ._errors import ConfigError, Problem, StepflowError
+from ._errors import ConfigError, Problem, StepflowError, Unavailable
 from ._http import build_app
 from ._presence import announce, server_url, withdraw
 from ._runtime import Runtime
@@ -66,6 +69,7 @@ async def serve(options: ServeOptions) -> None:
     """Serve until SIGINT/SIGTERM, then drain up to `shutdown_timeout`."""
     settings, registry, _ = load_project(options)
     _logs.configure(settings.log_level, json_lines=options.log_json, rich=not options.log_json)
+    await check_reachable(settings)
     runtime = make_runtime(settings, registry, options.role, options.root)
     tune_gc()
     if options.role == "worker":
@@ -89,6 +93,33 @@ async def serve(options: ServeOptions) -> None:
         log.info("stopped")
     else:
         raise StepflowError(f"the server did not start on {url} (see the log above)")
+
+
+async def check_reachable(settings: Settings) -> None:
+    """The database and the bus answer, or a `StepflowError` in one line. At startup a
+    database that does not exist, a wrong port or a Redis that is not there is a mistake
+    to say at once and stop for; once serving, an outage is a 503 and a wait."""
+    database = open_database(settings.database, pool_size=1)
+    try:
+        await database.fetchval("SELECT 1")
+    except Exception as exc:
+        reason = exc.reason if isinstance(exc, Unavailable) else str(exc)
+        raise StepflowError(
+            f"cannot use the database {redacted(settings.database)}: {reason}"
+        ) from None
+    finally:
+        with contextlib.suppress(Exception):
+            await database.aclose()
+    if settings.uses_redis:
+        from ._redis import client_for
+
+        client = client_for(settings.bus, max_connections=1)
+        try:
+            await client.ping()
+        except Exception as exc:
+            raise StepflowError(f"cannot reach the bus {redacted(settings.bus)}: {exc}") from None
+        finally:
+            await client.aclose()
 
 
 def _stop_at_end_of(fd: int, stop: Callable[[], None]) -> None:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from stepflow.testing import ServerProcess, free_port
 from tests.helpers import (
     FAILING,
     HELLO,
+    PG_URL,
     REDIS_URL,
     greet_project,
     stepflow,
@@ -134,6 +136,32 @@ def test_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
         result = stepflow("dev", "--port", str(port), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == f"error: port {port} on 127.0.0.1 is in use"
+
+
+def test_a_postgresql_database_that_does_not_exist_stops_startup_in_one_line(
+    tmp_path: Path,
+) -> None:
+    greet_project(tmp_path)
+    url = urlunsplit(urlsplit(PG_URL)._replace(path="/stepflow_no_such_database"))
+    result = stepflow(
+        "start", "--port", str(free_port()), cwd=tmp_path, env={"STEPFLOW_DATABASE": url}
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f'error: cannot use the database {url}: database "stepflow_no_such_database" does not exist'
+    )
+
+
+def test_a_bus_that_does_not_answer_stops_startup_in_one_line(tmp_path: Path) -> None:
+    greet_project(tmp_path)
+    port = free_port()  # nothing listens there
+    bus = f"redis://127.0.0.1:{port}/0"
+    result = stepflow(
+        "dev", "--no-reload", "--port", str(free_port()), cwd=tmp_path, env={"STEPFLOW_BUS": bus}
+    )
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: cannot reach the bus {bus}: Error 111 connecting to")
 
 
 def test_a_project_folder_that_does_not_exist_is_an_error_and_makes_nothing(

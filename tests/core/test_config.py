@@ -82,6 +82,18 @@ def test_a_bad_value_names_the_key(tmp_path: Path) -> None:
         load_settings(tmp_path, env={"STEPFLOW_BUS": "kafka"})
 
 
+@pytest.mark.parametrize("url", ["sqlite:///tmp/x.db", "mysql://db/flow", "redis://127.0.0.1"])
+def test_a_database_url_of_another_kind_stops_startup(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError, match="bad value for setting 'database'"):
+        load_settings(tmp_path, env={"STEPFLOW_DATABASE": url})
+    assert not (tmp_path / url.partition("://")[0]).exists()
+
+
+@pytest.mark.parametrize("database", ["postgresql://u@h/db", "postgres://h/db", "flow.db"])
+def test_a_postgresql_url_or_a_file_is_a_database(tmp_path: Path, database: str) -> None:
+    assert load_settings(tmp_path, env={"STEPFLOW_DATABASE": database}).database.endswith(database)
+
+
 def test_a_key_like_nothing_known_gets_no_suggestion(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_settings(_project(tmp_path, "zzz = 1"), env={})
