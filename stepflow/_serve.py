@@ -68,7 +68,10 @@ def make_runtime(settings: Settings, registry: Registry, role: Role, root: Path)
 async def serve(options: ServeOptions) -> None:
     """Serve until SIGINT/SIGTERM, then drain up to `shutdown_timeout`."""
     settings, registry, _ = load_project(options)
-    _logs.configure(settings.log_level, json_lines=options.log_json, rich=not options.log_json)
+    # rich on a terminal only: it wraps at the console's width, and a log written to a
+    # file or a pipe (`stepflow dev > log`) must keep each record, tracebacks too, whole.
+    rich = not options.log_json and sys.stdout.isatty()  # where rich writes
+    _logs.configure(settings.log_level, json_lines=options.log_json, rich=rich)
     await check_reachable(settings)
     runtime = make_runtime(settings, registry, options.role, options.root)
     tune_gc()

@@ -164,6 +164,16 @@ def test_a_bus_that_does_not_answer_stops_startup_in_one_line(tmp_path: Path) ->
     assert line.startswith(f"error: cannot reach the bus {bus}: Error 111 connecting to")
 
 
+def test_a_server_logging_to_a_file_writes_each_record_on_one_line(tmp_path: Path) -> None:
+    greet_project(tmp_path)
+    log = tmp_path / "server.log"
+    with ServerProcess(tmp_path, env={"STEPFLOW_LOG_LEVEL": "INFO"}, log=log) as server:
+        url = server.url
+    # Not rich's columns, wrapped at 80: what `stepflow dev > log` can grep.
+    [serving] = [line for line in log.read_text().splitlines() if "serving" in line]
+    assert serving.endswith(f" INFO    stepflow.serve serving url={url} role=all")
+
+
 def test_a_project_folder_that_does_not_exist_is_an_error_and_makes_nothing(
     tmp_path: Path,
 ) -> None:
