@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import re
 import sys
 import traceback
@@ -264,15 +265,24 @@ def incompatibility(a: type[BaseModel], b: type[BaseModel]) -> str | None:
         for field_name in required:
             if field_name not in props and other.model_config.get("extra") == "forbid":
                 return f"{field_name!r} is required by one and forbidden by {other.__name__}"
-    for field_name in props_a.keys() & props_b.keys():
-        if _shape(props_a[field_name]) != _shape(props_b[field_name]):
-            return f"field {field_name!r} has different types"
+    for field_name in sorted(props_a.keys() & props_b.keys()):
+        shape_a, shape_b = _shape(props_a[field_name]), _shape(props_b[field_name])
+        if shape_a != shape_b:
+            # The schemas say how: a type, or a constraint (min_length on one only).
+            return (
+                f"field {field_name!r} is {_compact(shape_a)} in {a.__name__}"
+                f" and {_compact(shape_b)} in {b.__name__}"
+            )
     missing = [f for f in schema_b.get("required", []) if f not in props_a] + [
         f for f in schema_a.get("required", []) if f not in props_b
     ]
     if missing:
         return f"field {missing[0]!r} is required by one model only"
     return None
+
+
+def _compact(schema: Any) -> str:
+    return json.dumps(schema, sort_keys=True, separators=(", ", ": "))
 
 
 def _shape(schema: Any) -> Any:

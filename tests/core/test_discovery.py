@@ -6,8 +6,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, Field
 
 from stepflow import DiscoveryError, Settings, UnknownStepError, discover
+from stepflow._discovery import incompatibility
 
 HEADER = "from pydantic import BaseModel\nfrom stepflow import api_step, event_step, cron_step\n"
 
@@ -159,9 +161,11 @@ def test_subscribers_with_incompatible_input_models_are_an_error(tmp_path: Path)
         discover(steps)
     assert [str(p) for p in caught.value.problems] == [
         f"error: {path}:23: step 'Three': subscribers of 't' have incompatible input models: "
-        "One takes ById, Three takes ByName (field 'id' has different types)",
+        "One takes ById, Three takes ByName"
+        """ (field 'id' is {"type": "integer"} in ById and {"type": "string"} in ByName)""",
         f"error: {path}:23: step 'Three': subscribers of 't' have incompatible input models: "
-        "Two takes Loose, Three takes ByName (field 'id' has different types)",
+        "Two takes Loose, Three takes ByName"
+        """ (field 'id' is {"type": "integer"} in Loose and {"type": "string"} in ByName)""",
     ]
 
 
@@ -217,3 +221,16 @@ def test_an_unknown_step_name_lists_the_steps_there_are(tmp_path: Path) -> None:
     with pytest.raises(UnknownStepError) as caught:
         registry.step("Tock", "cron")
     assert str(caught.value) == "no cron step named 'Tock'; the project has: Tick"
+
+
+def test_models_that_differ_only_in_a_constraint_say_which() -> None:
+    class Loose(BaseModel):
+        name: str
+
+    class Strict(BaseModel):
+        name: str = Field(min_length=1)
+
+    assert incompatibility(Loose, Strict) == (
+        """field 'name' is {"type": "string"} in Loose and {"minLength": 1, "type": "string"} in"""
+        " Strict"
+    )
