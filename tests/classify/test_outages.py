@@ -6,8 +6,11 @@ ends classified, exactly once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from scripts.fake_llm import FakeLLMConfig, FakeLLMServer
-from scripts.feeder import Feeder, FeederError, sample_indicators
+from scripts.feeder import Feeder, FeederError, Outcome, sample_indicators
 from stepflow import DiscoveryError, Settings, discover
 from stepflow.testing import LiveServer, ServerProcess, free_port, wait_until
 from tests.helpers import (
@@ -104,15 +107,21 @@ async def test_redis_losing_its_data_mid_run_loses_and_duplicates_nothing(
     assert Counter(row["status"] for row in table) == Counter({"classified": 5_000})
 
 
-async def test_an_unwritable_database_loses_nothing_and_leaves_nothing_pending(
-    tmp_path: Path, source_db: Path
-) -> None:
-    items = _items(source_db, 1_000, seed=22)
-    database = tmp_path / "flow.db"
+async def _ride_out_a_persist_outage(
+    tmp_path: Path,
+    items: list[dict[str, Any]],
+    database: str,
+    pending: Callable[[], Awaitable[bool] | bool],
+    fault: Callable[[], AbstractContextManager[object]],
+) -> tuple[Outcome, int]:
+    """Feed `items` to a server on `database`, the LLM held until every batch is accepted
+    (`pending()`); then, while `fault()` holds, let results arrive, and lift the fault
+    once writes have been retried past their retries. The feeder's outcome and how many
+    dead letters are left."""
     log = tmp_path / "server.log"
     with FakeLLMServer(FakeLLMConfig()) as fake:
         env = {
-            "STEPFLOW_DATABASE": str(database),
+            "STEPFLOW_DATABASE": database,
             "STEPFLOW_QUEUE_SIZE": "5000",
             "STEPFLOW_RETRY_BASE_DELAY": "0.05",
             "STEPFLOW_RETRY_MAX_DELAY": "0.5",
@@ -126,15 +135,10 @@ async def test_an_unwritable_database_loses_nothing_and_leaves_nothing_pending(
             feeder = Feeder(server.url, in_flight=2, batch_size=100, max_outage=300)
             feeding = asyncio.create_task(feeder.run(items))
             try:
-                await wait_until(
-                    lambda: statuses(database)["pending"] == 1_000,
-                    timeout=120,
-                    what="every batch to be accepted",
-                )
-                with immutable(database):
+                await wait_until(pending, timeout=120, what="every batch to be accepted")
+                with fault():
                     fake.hold(False)  # results arrive, and cannot be written
-                    # The fault lasts until writes have failed past their retries: an
-                    # outage is waited out, never dead-lettered.
+                    # An outage is waited out, never dead-lettered.
                     await wait_until(
                         lambda: _retried_past_retries(log, "PersistClassification", 5),
                         timeout=120,
@@ -146,58 +150,50 @@ async def test_an_unwritable_database_loses_nothing_and_leaves_nothing_pending(
                 await feeder.aclose()
             async with httpx.AsyncClient() as client:
                 answer = await client.get(f"{server.url}/_stepflow/api/dead-letters")
-                letters = answer.json()
+    return outcome, int(answer.json()["total"])
+
+
+async def test_an_unwritable_database_loses_nothing_and_leaves_nothing_pending(
+    tmp_path: Path, source_db: Path
+) -> None:
+    database = tmp_path / "flow.db"
+    outcome, letters = await _ride_out_a_persist_outage(
+        tmp_path,
+        _items(source_db, 1_000, seed=22),
+        str(database),
+        lambda: statuses(database)["pending"] == 1_000,
+        lambda: immutable(database),
+    )
 
     assert (outcome.classified, outcome.failed) == (1_000, 0)
     assert statuses(database) == Counter({"classified": 1_000})  # 0 pending
-    assert letters["total"] == 0
+    assert letters == 0
 
 
 async def test_a_postgresql_crash_mid_run_loses_nothing_and_leaves_nothing_pending(
     tmp_path: Path, source_db: Path
 ) -> None:
-    items = _items(source_db, 1_000, seed=23)
-    log = tmp_path / "server.log"
-    with PostgresServer() as postgres, FakeLLMServer(FakeLLMConfig()) as fake:
-        env = {
-            "STEPFLOW_DATABASE": postgres.url,
-            "STEPFLOW_RETRY_BASE_DELAY": "0.05",
-            "STEPFLOW_RETRY_MAX_DELAY": "0.5",
-            "STEPFLOW_APP_LLM_PROVIDER": "openai",
-            "STEPFLOW_APP_LLM_BASE_URL": fake.base_url,
-            "STEPFLOW_APP_LLM_API_KEY": "x",
-            "STEPFLOW_APP_LLM_CACHE": "false",
-        }
-        fake.hold()  # everything is accepted and waits for the LLM
-        with ServerProcess(REPO, env=env, log=log, args=["--log-json"]) as server:
-            feeder = Feeder(server.url, in_flight=2, batch_size=100, max_outage=300)
-            feeding = asyncio.create_task(feeder.run(items))
-            try:
-                await wait_until(
-                    lambda: _pending(postgres.url, 1_000),
-                    timeout=120,
-                    what="every batch to be accepted",
-                )
-                await asyncio.to_thread(postgres.stop)  # every connection dropped at once
-                fake.hold(False)  # results arrive, and cannot be written
-                await wait_until(
-                    lambda: _retried_past_retries(log, "PersistClassification", 5),
-                    timeout=120,
-                    what="a write retried past its retries",
-                )
-                await asyncio.to_thread(postgres.start)  # its data kept, as after a crash
-                outcome = await asyncio.wait_for(feeding, timeout=300)
-            finally:
-                feeding.cancel()
-                await feeder.aclose()
-            async with httpx.AsyncClient() as client:
-                answer = await client.get(f"{server.url}/_stepflow/api/dead-letters")
-                letters = answer.json()
+    @contextlib.contextmanager
+    def crashed() -> Iterator[None]:
+        postgres.stop()  # every connection dropped at once
+        try:
+            yield
+        finally:
+            postgres.start()  # its data kept, as after a crash
+
+    with PostgresServer() as postgres:
+        outcome, letters = await _ride_out_a_persist_outage(
+            tmp_path,
+            _items(source_db, 1_000, seed=23),
+            postgres.url,
+            lambda: _pending(postgres.url, 1_000),
+            crashed,
+        )
         final = await pg_statuses(postgres.url)
 
     assert (outcome.classified, outcome.failed) == (1_000, 0)
     assert final == Counter({"classified": 1_000})  # 0 pending
-    assert letters["total"] == 0
+    assert letters == 0
 
 
 async def _pending(url: str, count: int) -> bool:
