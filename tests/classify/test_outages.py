@@ -66,7 +66,7 @@ def _items(source_db: Path, count: int, seed: int) -> list[dict[str, Any]]:
 async def test_redis_losing_its_data_mid_run_loses_and_duplicates_nothing(
     tmp_path: Path, source_db: Path
 ) -> None:
-    items = _items(source_db, 5_000, seed=21)
+    items = _items(source_db, 2_000, seed=21)
     database = tmp_path / "flow.db"
     with RedisServer(tmp_path) as redis, FakeLLMServer(FakeLLMConfig()) as fake:
         env = {
@@ -88,7 +88,7 @@ async def test_redis_losing_its_data_mid_run_loses_and_duplicates_nothing(
             feeding = asyncio.create_task(feeder.run(items))
             try:
                 await wait_until(
-                    lambda: statuses(database)["pending"] >= 2_500,
+                    lambda: statuses(database)["pending"] >= 1_000,
                     timeout=120,
                     what="half the feed to be accepted",
                 )
@@ -100,11 +100,11 @@ async def test_redis_losing_its_data_mid_run_loses_and_duplicates_nothing(
                 feeding.cancel()
                 await feeder.aclose()
 
-    assert (outcome.classified, outcome.failed) == (5_000, 0)
+    assert (outcome.classified, outcome.failed) == (2_000, 0)
     assert "redis lost its data; recreating streams and consumer groups" in log.read_text()
     table = rows(database)
-    assert len(table) == len({row["indicator_id"] for row in table}) == 5_000
-    assert Counter(row["status"] for row in table) == Counter({"classified": 5_000})
+    assert len(table) == len({row["indicator_id"] for row in table}) == 2_000
+    assert Counter(row["status"] for row in table) == Counter({"classified": 2_000})
 
 
 async def _ride_out_a_persist_outage(
