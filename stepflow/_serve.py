@@ -17,8 +17,7 @@ from typing import Any, Literal
 
 from . import _logs
 from ._config import Settings, load_settings
-from ._connect import open_database
-from ._database import redacted
+from ._database import Database, redacted
 from ._discovery import Registry, discover
 from ._errors import ConfigError, Problem, StepflowError, Unavailable
 from ._http import build_app
@@ -72,8 +71,8 @@ async def serve(options: ServeOptions) -> None:
     # file or a pipe (`stepflow dev > log`) must keep each record, tracebacks too, whole.
     rich = not options.log_json and sys.stdout.isatty()  # where rich writes
     _logs.configure(settings.log_level, json_lines=options.log_json, rich=rich)
-    await check_reachable(settings)
     runtime = make_runtime(settings, registry, options.role, options.root)
+    await check_reachable(settings, runtime.database)
     tune_gc()
     if options.role == "worker":
         await _run_worker(runtime)
@@ -98,21 +97,20 @@ async def serve(options: ServeOptions) -> None:
         raise StepflowError(f"the server did not start on {url} (see the log above)")
 
 
-async def check_reachable(settings: Settings) -> None:
-    """The database and the bus answer, or a `StepflowError` in one line. At startup a
-    database that does not exist, a wrong port or a Redis that is not there is a mistake
-    to say at once and stop for; once serving, an outage is a 503 and a wait."""
-    database = open_database(settings.database, pool_size=1)
+async def check_reachable(settings: Settings, database: Database) -> None:
+    """The database (the runtime's own, whose first connection this makes) and the bus
+    answer, or a `StepflowError` in one line. At startup a database that does not exist,
+    a wrong port or a Redis that is not there is a mistake to say at once and stop for;
+    once serving, an outage is a 503 and a wait."""
     try:
         await database.fetchval("SELECT 1")
     except Exception as exc:
+        with contextlib.suppress(Exception):
+            await database.aclose()
         reason = exc.reason if isinstance(exc, Unavailable) else str(exc)
         raise StepflowError(
             f"cannot use the database {redacted(settings.database)}: {reason}"
         ) from None
-    finally:
-        with contextlib.suppress(Exception):
-            await database.aclose()
     if settings.uses_redis:
         from ._redis import client_for
 
