@@ -9,18 +9,22 @@ invalid ones. Path parameters get arbitrary URL-quoted text. Every answer must b
 from __future__ import annotations
 
 import json
+import re
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, unquote
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from pydantic import StringConstraints, TypeAdapter
 
 from stepflow.testing import free_port, wait_until_blocking
+from steps.classify.models import _BLANK, WHITE_SPACE
 from tests.helpers import serve_flow
 
 pytestmark = pytest.mark.slow
@@ -295,11 +299,14 @@ def check(response: httpx.Response, allowed: set[int]) -> Any:
     return body
 
 
-# pydantic-core strips with Rust's `str::trim` (Unicode White_Space), not `str.strip`.
-WHITE_SPACE = (
-    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
+def test_the_white_space_stripped_is_unicodes_and_the_patterns_own() -> None:
+    """What the server strips around a text is Unicode White_Space (pydantic-core's
+    `str::trim` set, not `str.strip`'s), and exactly what its patterns call blank."""
+    trim = TypeAdapter(Annotated[str, StringConstraints(strip_whitespace=True)])
+    # Every White_Space character is `isspace()` (which also takes U+001C-U+001F).
+    spaces = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
+    assert "".join(c for c in spaces if trim.validate_python(c) == "") == WHITE_SPACE
+    assert "".join(c for c in spaces if re.fullmatch(f"[{_BLANK}]", c)) == WHITE_SPACE
 
 
 def expected_for_valid(body: dict[str, Any]) -> int:
