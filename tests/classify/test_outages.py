@@ -10,7 +10,6 @@ import contextlib
 import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +111,7 @@ async def _ride_out_a_persist_outage(
     items: list[dict[str, Any]],
     database: str,
     pending: Callable[[], Awaitable[bool] | bool],
-    fault: Callable[[], AbstractContextManager[object]],
+    fault: Callable[[], contextlib.AbstractContextManager[object]],
 ) -> tuple[Outcome, int]:
     """Feed `items` to a server on `database`, the LLM held until every batch is accepted
     (`pending()`); then, while `fault()` holds, let results arrive, and lift the fault

@@ -7,7 +7,8 @@ import logging
 import os
 import random
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,16 @@ async def notify(order: Order, ctx: Context) -> None: ...
 
 
 STEPS: list[Any] = [create, ship, notify]
+
+
+@contextmanager
+def _no_truck_for(order_id: str) -> Iterator[None]:
+    """Ship fails for `order_id` until the block ends (or `failing.discard` fixes it)."""
+    failing.add(order_id)
+    try:
+        yield
+    finally:
+        failing.discard(order_id)
 
 
 async def _order(flow: FlowTester, order_id: str, **headers: str) -> str:
@@ -153,8 +164,7 @@ def _logs_of(trace_id: str) -> Any:
 
 
 async def test_retries_are_spans_of_their_own_and_a_dead_letter_fails_the_trace() -> None:
-    failing.add("F1")
-    try:
+    with _no_truck_for("F1"):
         async with FlowTester(STEPS, **FAST) as flow:
             trace_id = await _order(flow, "F1")
             await flow.drain()
@@ -173,15 +183,12 @@ async def test_retries_are_spans_of_their_own_and_a_dead_letter_fails_the_trace(
             await flow.replay()
             await flow.drain()
             replayed = await _trace(flow, trace_id)
-    finally:
-        failing.discard("F1")
     assert (replayed["status"], replayed["dead_letters"], replayed["pending"]) == ("ok", 0, 0)
     assert [s["status"] for s in replayed["span_list"] if s["step"] == "Ship"][-1] == "ok"
 
 
 async def test_a_replayed_dead_letter_runs_under_the_span_that_emitted_it() -> None:
-    failing.add("F2")
-    try:
+    with _no_truck_for("F2"):
         async with FlowTester(STEPS, **FAST) as flow:
             trace_id = await _order(flow, "F2")
             await flow.drain()
@@ -189,8 +196,6 @@ async def test_a_replayed_dead_letter_runs_under_the_span_that_emitted_it() -> N
             await flow.replay()
             await flow.drain()
             trace = await _trace(flow, trace_id)
-    finally:
-        failing.discard("F2")
     [api] = [span for span in trace["span_list"] if span["step"] == "Create"]
     ships = [span for span in trace["span_list"] if span["step"] == "Ship"]
     assert [s["status"] for s in ships] == ["retry", "retry", "dead_letter", "ok"]
@@ -340,8 +345,7 @@ async def test_spans_go_to_the_global_tracer_provider_once_one_is_set(
 
 @pytest.mark.parametrize("status", ["ok", "failed"])
 async def test_traces_filter_by_status_step_and_text(status: str) -> None:
-    failing.add("bad")
-    try:
+    with _no_truck_for("bad"):
         async with FlowTester(STEPS, **FAST) as flow:
             good = await _order(flow, "good-one")
             bad = await _order(flow, "bad")
@@ -351,8 +355,6 @@ async def test_traces_filter_by_status_step_and_text(status: str) -> None:
             by_status = await store.traces(_query(status=status))
             by_text = await store.traces(_query(text="no truck"))
             by_step = await store.traces(_query(step="Notify"))
-    finally:
-        failing.discard("bad")
     assert [t["trace_id"] for t in by_status.items] == [good if status == "ok" else bad]
     assert [t["trace_id"] for t in by_text.items] == [bad]
     assert [t["trace_id"] for t in by_step.items] == [good]
