@@ -34,6 +34,8 @@ def display_json(value: Any) -> str:
     """`value` (a pydantic model or JSON-like data) as compact JSON text, as pydantic
     writes it; what JSON cannot hold is written as its `repr`."""
     try:
+        if isinstance(value, BaseModel) and _is_plain(type(value)):
+            value = value.__dict__  # most inputs are one model: a callback fewer
         return orjson.dumps(value, default=_default, option=_OPTIONS).decode()
     except TypeError:  # _NotPlain, an int past 64 bits, a type orjson does not know
         return to_json(value, fallback=repr).decode()

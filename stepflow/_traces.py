@@ -112,20 +112,30 @@ class _Summary:
 def summarise(spans: Iterable[Span], adjustments: Adjustments) -> dict[str, _Summary]:
     """What a batch of spans changes in each trace's summary."""
     found: dict[str, _Summary] = {}
-    for span in spans:
-        summary = found.setdefault(span.trace_id, _Summary(span.trace_id))
+    for span in spans:  # once per span written: kept to plain comparisons
+        summary = found.get(span.trace_id)
+        if summary is None:
+            summary = found[span.trace_id] = _Summary(span.trace_id, any_name=span.name)
         if span.parent_id is None and summary.root is None:
             summary.root = span.name
-        summary.any_name = summary.any_name or span.name
-        summary.started_at = min(summary.started_at, span.started_at)
-        summary.ended_at = max(summary.ended_at, span.started_at + (span.duration or 0.0))
+        started = span.started_at
+        if started < summary.started_at:
+            summary.started_at = started
+        ended = started + (span.duration or 0.0)
+        if ended > summary.ended_at:
+            summary.ended_at = ended
         summary.spans += 1
         summary.pending += span.emitted
-        if span.kind == "event" and span.status in ("ok", "dead_letter"):
-            summary.pending -= 1
-        if span.status == "dead_letter":
+        status = span.status
+        if status == "ok":  # most spans
+            if span.kind == "event":
+                summary.pending -= 1
+            continue
+        if status == "dead_letter":
             summary.dead += 1
-        if span.status in ("retry", "failed", "dead_letter"):
+            if span.kind == "event":
+                summary.pending -= 1
+        if status in ("retry", "failed", "dead_letter"):
             summary.errors += 1
     now = time.time()
     for trace_id, (pending, dead) in adjustments.items():

@@ -189,6 +189,7 @@ class Tracer:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._threshold = int(sample * 2**32)
+        self._every = sample >= 1.0
 
     def sampled(self, trace_id: str) -> bool:
         """Whether `trace_id` is recorded: the same answer in every process."""
@@ -216,11 +217,11 @@ class Tracer:
         span_id: str | None = None,
     ) -> Span | None:
         """A running span, or None when tracing is off or this trace is not sampled."""
-        if not self.enabled or not self.sampled(trace_id):
+        if not self.enabled or not (self._every or self.sampled(trace_id)):
             return None
         return Span(
             trace_id=trace_id,
-            span_id=span_id or new_span_id(),
+            span_id=span_id or "%016x" % random_bits(64),  # noqa: UP031 (new_span_id inlined)
             parent_id=parent_id,
             step=step,
             kind=kind,

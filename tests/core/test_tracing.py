@@ -178,12 +178,14 @@ async def test_retries_are_spans_of_their_own_and_a_dead_letter_fails_the_trace(
             assert {s["error"] for s in ships} == {"RuntimeError: no truck for F1"}
             assert "Traceback (most recent call last)" in ships[-1]["traceback"]
             assert (trace["status"], trace["dead_letters"]) == ("failed", 1)
+            assert (trace["spans"], trace["errors"]) == (4, 3)  # the request, three Ships
 
             failing.discard("F1")
             await flow.replay()
             await flow.drain()
             replayed = await _trace(flow, trace_id)
     assert (replayed["status"], replayed["dead_letters"], replayed["pending"]) == ("ok", 0, 0)
+    assert (replayed["spans"], replayed["errors"]) == (6, 3)  # then Ship and Notify, ok
     assert [s["status"] for s in replayed["span_list"] if s["step"] == "Ship"][-1] == "ok"
 
 
