@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Coroutine, Sequence
+from typing import Any, Protocol
 
 from ._deadletters import DeadLetterStore
 from ._events import Delivery, Event, Subscription
@@ -71,15 +71,20 @@ class Bus(Protocol):
 
 
 class MemoryBus:
-    """Bounded asyncio queues in this process; dead letters go to `dead_letters`."""
+    """Bounded asyncio queues in this process; dead letters go to `dead_letters`.
+
+    A queue holds the deliveries themselves, made once as they are published, so that
+    receiving is the queue's own `get`: no coroutine of ours around it."""
 
     drain_on_stop = True
 
     def __init__(self, dead_letters: DeadLetterStore, *, queue_size: int = 1_000) -> None:
         self._dead_letters = dead_letters
         self._queue_size = queue_size
-        self._queues: dict[Subscription, asyncio.Queue[Event]] = {}
-        self._by_topic: dict[str, list[tuple[str, asyncio.Queue[Event]]]] = defaultdict(list)
+        self._queues: dict[Subscription, asyncio.Queue[Delivery]] = {}
+        self._by_topic: dict[str, list[tuple[Subscription, asyncio.Queue[Delivery]]]] = defaultdict(
+            list
+        )
         self._outstanding = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -89,48 +94,52 @@ class MemoryBus:
     async def start(self, subscriptions: Sequence[Subscription]) -> None:
         for sub in subscriptions:
             if sub not in self._queues:
-                queue: asyncio.Queue[Event] = asyncio.Queue(self._queue_size)
+                queue: asyncio.Queue[Delivery] = asyncio.Queue(self._queue_size)
                 self._queues[sub] = queue
-                self._by_topic[sub.topic].append((sub.step, queue))
+                self._by_topic[sub.topic].append((sub, queue))
 
     async def publish(self, event: Event, *, only_step: str | None = None) -> None:
         targets = self._by_topic.get(event.topic, ())
         if only_step is not None:
-            targets = [(step, queue) for step, queue in targets if step == only_step]
-        for _, queue in targets:
-            self._begin(1)
+            targets = [(sub, queue) for sub, queue in targets if sub.step == only_step]
+        for sub, queue in targets:
+            delivery = Delivery(event, sub)
+            if not self._outstanding:
+                self._idle.clear()
+            self._outstanding += 1
             try:
-                queue.put_nowait(event)
+                queue.put_nowait(delivery)
             except asyncio.QueueFull:
                 try:
-                    await queue.put(event)
+                    await queue.put(delivery)
                 except BaseException:
                     self._settle()
                     raise
 
-    async def receive(self, subscription: Subscription) -> Delivery:
-        event = await self._queues[subscription].get()
-        return Delivery(event, subscription)
+    def receive(self, subscription: Subscription) -> Coroutine[Any, Any, Delivery]:
+        return self._queues[subscription].get()
 
     def ready(self, subscription: Subscription, limit: int) -> list[Delivery]:
         queue = self._queues[subscription]
         found: list[Delivery] = []
         while len(found) < limit and not queue.empty():
-            found.append(Delivery(queue.get_nowait(), subscription))
+            found.append(queue.get_nowait())
         return found
 
     async def ack(self, delivery: Delivery) -> None:
-        self._settle()
+        self._outstanding -= 1  # _settle inlined: once per event
+        if not self._outstanding:
+            self._idle.set()
 
     async def nack(self, delivery: Delivery, delay: float, attempt: int | None = None) -> None:
         event = delivery.event
         if attempt is None:
             attempt = event.attempt + 1
-        again = dataclasses.replace(event, attempt=attempt)
-        self._later(delivery.subscription, again, delay)
+        again = Delivery(dataclasses.replace(event, attempt=attempt), delivery.subscription)
+        self._later(again, delay)
 
     async def release(self, delivery: Delivery, delay: float) -> None:
-        self._later(delivery.subscription, delivery.event, delay)
+        self._later(delivery, delay)
 
     async def dead_letter(self, delivery: Delivery, error: str, traceback: str = "") -> None:
         step = delivery.subscription.step
@@ -152,29 +161,24 @@ class MemoryBus:
             task.cancel()
         await asyncio.gather(*self._requeues, return_exceptions=True)
 
-    def _later(self, subscription: Subscription, event: Event, delay: float) -> None:
-        """Put `event` back on the subscription's queue after `delay` seconds."""
-        queue = self._queues[subscription]
+    def _later(self, delivery: Delivery, delay: float) -> None:
+        """Put `delivery` back on its subscription's queue after `delay` seconds."""
+        queue = self._queues[delivery.subscription]
         loop = asyncio.get_running_loop()
         handle: asyncio.TimerHandle
 
         def requeue() -> None:
             self._timers.discard(handle)
             try:
-                queue.put_nowait(event)
+                queue.put_nowait(delivery)
             except asyncio.QueueFull:
                 # Never block the timer: a task waits for room like any publisher.
-                task = loop.create_task(queue.put(event))
+                task = loop.create_task(queue.put(delivery))
                 self._requeues.add(task)
                 task.add_done_callback(self._requeues.discard)
 
         handle = loop.call_later(max(0.0, delay), requeue)
         self._timers.add(handle)
-
-    def _begin(self, count: int) -> None:
-        if self._outstanding == 0:
-            self._idle.clear()
-        self._outstanding += count
 
     def _settle(self) -> None:
         self._outstanding -= 1

@@ -100,13 +100,14 @@ class Runtime:
         self._run_workers = workers
         self._resources: dict[Hashable, Any] = {}
         self._fanout = {topic: len(registry.subscribers(topic)) for topic in registry.topics}
-        self._running = 0
+        self._in_flight = 0
+        """Handler calls running now (a batch is one)."""
+        self._all_done: asyncio.Future[None] | None = None
+        """Made when stopping waits for the calls in flight; resolved by the last."""
         self.running: dict[str, int] = dict.fromkeys(registry.by_name, 0)
         """Handlers running now in this process, by step (for the Workbench)."""
         self.stopping = asyncio.Event()
         """Set when this process begins to shut down (long-lived streams end then)."""
-        self._all_done = asyncio.Event()
-        self._all_done.set()
         self._supervisor: asyncio.Task[None] | None = None
         self._ready: asyncio.Event | None = None
         self._log_handler: TraceLogHandler | None = None
@@ -154,7 +155,7 @@ class Runtime:
         self.stopping.set()
         deadline = self.settings.shutdown_timeout if deadline is None else deadline
         if self._started and self._run_workers and deadline > 0:
-            wait = self.drain() if self.bus.drain_on_stop else self._all_done.wait()
+            wait = self.drain() if self.bus.drain_on_stop else self._calls_done()
             try:
                 await asyncio.wait_for(wait, deadline)
             except TimeoutError:
@@ -180,6 +181,12 @@ class Runtime:
     async def drain(self) -> None:
         """Return when no event is queued, waiting for a retry, or being handled."""
         await self.bus.wait_idle()
+
+    async def _calls_done(self) -> None:
+        """Return when no handler call is in flight here (the bus keeps what is queued)."""
+        if self._in_flight:
+            self._all_done = asyncio.get_running_loop().create_future()
+            await self._all_done
 
     async def publish(
         self,
@@ -355,24 +362,19 @@ class Runtime:
         return found
 
     def _begin(self, step: StepSpec, count: int) -> None:
-        if not self._running:
-            self._all_done.clear()
-        self._running += 1
+        self._in_flight += 1
         self.running[step.name] += count
 
     def _end(self, step: StepSpec, count: int) -> None:
         self.running[step.name] -= count
-        self._running -= 1
-        if not self._running:
-            self._all_done.set()
+        self._in_flight -= 1
+        if not self._in_flight and self._all_done is not None and not self._all_done.done():
+            self._all_done.set_result(None)
 
     async def _handle_one(self, step: StepSpec, delivery: Delivery) -> None:
-        # The hot path: the bookkeeping of _begin and _end inlined, one await for the run.
-        if not self._running:
-            self._all_done.clear()
-        self._running += 1
-        running = self.running
-        running[step.name] += 1
+        # The hot path: _begin inlined, one await for the run.
+        self._in_flight += 1
+        self.running[step.name] += 1
         try:
             run = _Run(self, step, delivery)
             refused = run.admit()
@@ -381,10 +383,7 @@ class Runtime:
             else:
                 await run.dead_letter(refused)
         finally:
-            running[step.name] -= 1
-            self._running -= 1
-            if not self._running:
-                self._all_done.set()
+            self._end(step, 1)
 
     async def _handle_batch(self, step: StepSpec, deliveries: list[Delivery]) -> None:
         self._begin(step, len(deliveries))
@@ -509,8 +508,14 @@ class _Run:
         if event.attempt > 1 and event.attempt > self.runtime.retries(self.step) + 1:
             # Redelivered after consumers died mid-handler: do not try forever.
             return f"delivered {event.attempt} times without completing"
+        model, data = self.step.input, event.data
+        if model is None or type(data) is model:  # emitted in-process as the model it takes
+            self.data = data
+            return None
+        if isinstance(data, BaseModel):
+            data = data.model_dump()
         try:
-            self.data = _validated(self.step.input, event.data)
+            self.data = model.__pydantic_validator__.validate_python(data)
         except ValidationError as exc:
             return f"invalid input for {self.step.name}: {exc}"
         return None
@@ -607,16 +612,6 @@ class _Run:
         except Exception:
             log.exception("giving an event back to the bus failed")
         self.runtime.tracer.finish(self.span, "retry", exc)
-
-
-def _validated(model: type[BaseModel] | None, data: Any) -> Any:
-    if model is None:
-        return data
-    if type(data) is model:
-        return data
-    if isinstance(data, BaseModel):
-        data = data.model_dump()
-    return model.__pydantic_validator__.validate_python(data)
 
 
 async def _logged(job: Callable[[], Coroutine[Any, Any, None]]) -> None:
