@@ -33,8 +33,15 @@ app = typer.Typer(
     help="Run and inspect a stepflow project.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain help, as click writes it: paragraphs reflowed to the terminal, flags without
+    # a type, values by the metavars below (rich's panels print `<bool>` for every flag).
+    rich_markup_mode=None,
 )
-dlq_app = typer.Typer(help="List, show, replay and purge dead letters.", no_args_is_help=True)
+dlq_app = typer.Typer(
+    help="List, show, replay and purge dead letters.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(dlq_app, name="dlq")
 
 console = Console(soft_wrap=not is_terminal())
@@ -42,16 +49,29 @@ errors = Console(stderr=True, soft_wrap=True)
 
 ProjectOpt = Annotated[
     Path | None,
-    typer.Option("--project", "-C", help="Project root (default: the current folder)."),
+    typer.Option(
+        "--project", "-C", metavar="DIR", help="Project root (default: the current folder)."
+    ),
 ]
-StepsOpt = Annotated[Path | None, typer.Option("--steps", help="Steps directory.")]
-HostOpt = Annotated[str | None, typer.Option("--host", help="Interface to listen on.")]
-PortOpt = Annotated[int | None, typer.Option("--port", "-p", help="Port to listen on.")]
+StepsOpt = Annotated[
+    Path | None,
+    typer.Option("--steps", metavar="DIR", help="Steps directory (default: steps_dir)."),
+]
+HostOpt = Annotated[
+    str | None, typer.Option("--host", metavar="HOST", help="Interface to listen on.")
+]
+PortOpt = Annotated[
+    int | None, typer.Option("--port", "-p", metavar="PORT", help="Port to listen on.")
+]
 UrlOpt = Annotated[
-    str | None, typer.Option("--url", help="A running server (default: host and port).")
+    str | None,
+    typer.Option("--url", metavar="URL", help="A running server (default: where it listens)."),
 ]
 ApiKeyOpt = Annotated[
-    str | None, typer.Option("--api-key", envvar="STEPFLOW_API_KEY", help="The server's API key.")
+    str | None,
+    typer.Option(
+        "--api-key", metavar="KEY", envvar="STEPFLOW_API_KEY", help="The server's API key."
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document, full values.")]
 
@@ -95,9 +115,11 @@ def _root_of(ctx: typer.Context, project: Path | None) -> Path:
 
 @app.command()
 def new(
-    name: Annotated[str, typer.Argument(help="The project's folder name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The project's folder name.")],
 ) -> None:
-    """Scaffold a project that runs at once: `cd NAME && stepflow dev`, and `pytest`."""
+    """Make a new project that runs at once.
+
+    Then `cd NAME && stepflow dev` serves it, and `pytest` runs its tests."""
     from ._scaffold import scaffold
 
     try:
@@ -127,8 +149,11 @@ def dev(
         ),
     ] = False,
 ) -> None:
-    """Run the project for development: HTTP, workers, cron and the Workbench, reloading
-    on change. Ctrl-C drains in-flight work (up to shutdown_timeout)."""
+    """Serve the project for development, reloading on change.
+
+    Serves HTTP, workers, cron and the Workbench, and restarts when a step file or
+    pyproject.toml changes. Ctrl-C drains in-flight work (up to shutdown_timeout); a
+    second Ctrl-C stops at once."""
     root = _root_of(ctx, project)
     options = _options(root, steps, host, port, workbench=True)
     options = replace(options, exit_with_parent=exit_with_parent)
@@ -167,7 +192,9 @@ def start(
     role: Annotated[
         str,
         typer.Option(
-            "--role", help="all: HTTP + workers + cron; api: HTTP only; worker: workers + cron."
+            "--role",
+            metavar="ROLE",
+            help="all: HTTP + workers + cron; api: HTTP only; worker: workers + cron.",
         ),
     ] = "all",
     log_json: Annotated[
@@ -177,7 +204,7 @@ def start(
         bool, typer.Option("--workbench", help="Serve the Workbench at /_stepflow/.")
     ] = False,
 ) -> None:
-    """Run the project for production: no reload."""
+    """Serve the project for production (no reload)."""
     if role not in ("all", "api", "worker"):
         fail(f"--role must be all, api or worker, not {role!r}")
     root = _root_of(ctx, project)
@@ -193,7 +220,7 @@ def start(
 def list_steps(
     ctx: typer.Context, project: ProjectOpt = None, steps: StepsOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """List the project's steps: type, name, trigger, emits, flows, file."""
+    """List the steps: type, name, trigger, emits, flows, file."""
     _, registry = _validated(_options(_root_of(ctx, project), steps), quiet=True)
     if as_json:
         print_json([_step_json(step) for step in registry.steps])
@@ -206,10 +233,12 @@ def graph(
     ctx: typer.Context,
     project: ProjectOpt = None,
     steps: StepsOpt = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="text, mermaid or json.")] = "text",
+    format: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="text, mermaid or json.")
+    ] = "text",
     as_json: JsonOpt = False,
 ) -> None:
-    """Draw the flow graph: which step's events reach which step."""
+    """Draw the flow graph: which step's events reach which."""
     if as_json:
         format = "json"
     if format not in ("text", "mermaid", "json"):
@@ -232,13 +261,15 @@ def graph(
 @app.command()
 def emit(
     ctx: typer.Context,
-    topic: Annotated[str, typer.Argument(help="The topic to publish on.")],
-    data: Annotated[str, typer.Argument(help="The event data, as JSON.")],
+    topic: Annotated[str, typer.Argument(metavar="TOPIC", help="The topic to publish on.")],
+    data: Annotated[str, typer.Argument(metavar="DATA", help="The event data, as JSON.")],
     project: ProjectOpt = None,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
 ) -> None:
-    """Inject an event into this project's running server."""
+    """Publish an event on this project's running server.
+
+    DATA is validated against the input models of the topic's subscribers."""
     try:
         payload = json.loads(data)
     except json.JSONDecodeError as exc:
@@ -257,10 +288,14 @@ def emit(
 def dlq_list(
     ctx: typer.Context,
     project: ProjectOpt = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 100,
+    limit: Annotated[
+        int, typer.Option("--limit", metavar="N", min=1, help="At most this many.")
+    ] = 100,
     as_json: JsonOpt = False,
 ) -> None:
-    """List dead letters, oldest first (`dlq show ID` for one in full)."""
+    """List dead letters, oldest first.
+
+    `stepflow dlq show ID` prints one in full."""
     settings = _settings(_root_of(ctx, project))
     letters, total = asyncio.run(_letters(settings, limit))
     if as_json:
@@ -302,7 +337,9 @@ def dlq_show(
     project: ProjectOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show one dead letter whole: error with traceback, data, attempts, trace id."""
+    """Show one dead letter in full.
+
+    Its error with the traceback, its data, attempts and trace id."""
     settings = _settings(_root_of(ctx, project))
     letter = asyncio.run(_letter(settings, letter_id))
     if letter is None:
@@ -331,13 +368,13 @@ def dlq_show(
 @dlq_app.command("replay")
 def dlq_replay(
     ctx: typer.Context,
-    ids: Annotated[list[str] | None, typer.Argument(help="Dead letter ids.")] = None,
+    ids: Annotated[list[str] | None, typer.Argument(metavar="ID", help="Dead letter ids.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
     project: ProjectOpt = None,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
 ) -> None:
-    """Re-deliver dead letters to the steps that failed them.
+    """Deliver dead letters again to the steps that failed them.
 
     Goes through this project's running server when one answers; otherwise runs the
     project's workers in this process until the replayed events are handled."""
@@ -364,7 +401,7 @@ def dlq_replay(
 @dlq_app.command("purge")
 def dlq_purge(
     ctx: typer.Context,
-    ids: Annotated[list[str] | None, typer.Argument(help="Dead letter ids.")] = None,
+    ids: Annotated[list[str] | None, typer.Argument(metavar="ID", help="Dead letter ids.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Purge every dead letter.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
     project: ProjectOpt = None,

@@ -202,6 +202,51 @@ def test_every_command_has_help(tmp_path: Path) -> None:
         assert "Usage" in result.stdout
 
 
+COMMANDS = [
+    ["new"],
+    ["dev"],
+    ["start"],
+    ["steps"],
+    ["graph"],
+    ["emit"],
+    ["dlq"],
+    ["dlq", "list"],
+    ["dlq", "show"],
+    ["dlq", "replay"],
+    ["dlq", "purge"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_help_names_values_but_gives_flags_no_type(tmp_path: Path, command: list[str]) -> None:
+    result = stepflow(*command, "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "<bool>" not in result.stdout
+    assert "│" not in result.stdout  # plain help, not rich's panels
+
+
+def test_help_lists_each_command_on_one_line_in_full(tmp_path: Path) -> None:
+    result = stepflow("--help", cwd=tmp_path)
+    listed = result.stdout.split("Commands:\n", 1)[1].splitlines()
+    assert [line.split()[0] for line in listed] == [
+        "new",
+        "dev",
+        "start",
+        "steps",
+        "graph",
+        "emit",
+        "dlq",
+    ]
+    assert not [line for line in listed if line.endswith("...")]
+
+
+def test_help_names_option_values_by_what_they_hold(tmp_path: Path) -> None:
+    result = stepflow("dev", "--help", cwd=tmp_path)
+    assert "  -C, --project DIR  " in result.stdout
+    assert "  -p, --port PORT  " in result.stdout
+    assert "  --reload / --no-reload  " in result.stdout
+
+
 def test_emit_without_a_server_says_so(tmp_path: Path) -> None:
     greet_project(tmp_path)
     port = free_port()
