@@ -104,8 +104,15 @@ def _root(
     ctx.obj = project
 
 
+@dlq_app.callback()
+def _dlq(ctx: typer.Context, project: ProjectOpt = None) -> None:
+    if project is not None:  # `stepflow dlq -C DIR list`: over one given before `dlq`
+        ctx.obj = project
+
+
 def _root_of(ctx: typer.Context, project: Path | None) -> Path:
-    """`--project` given after the command, else before it, else the current folder."""
+    """`--project` given after the command, else before it (nearest first), else the
+    current folder."""
     chosen = project or ctx.obj or Path(".")
     root = chosen.resolve()
     if not root.is_dir():

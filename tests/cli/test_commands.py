@@ -455,6 +455,33 @@ def test_an_announcement_left_by_a_killed_server_is_ignored(tmp_path: Path) -> N
     )
 
 
+@pytest.mark.parametrize(
+    "where",
+    [
+        ("-C", "{root}", "dlq", "list"),
+        ("dlq", "-C", "{root}", "list"),
+        ("dlq", "list", "-C", "{root}"),
+    ],
+    ids=["before dlq", "after dlq", "after list"],
+)
+def test_dlq_takes_the_project_before_between_or_after_its_command(
+    failing: Path, tmp_path: Path, where: tuple[str, ...]
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    args = [arg.format(root=failing) for arg in where]
+    result = stepflow(*args, "--json", cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["total"] == 1
+
+
+def test_a_project_given_nearer_the_command_wins(failing: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    result = stepflow("-C", str(missing), "dlq", "-C", str(failing), "list", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["total"] == 1
+
+
 def test_dlq_list_without_a_database_yet_makes_none(tmp_path: Path) -> None:
     root = _failing_project(tmp_path / "p")
     assert stepflow("dlq", "list", cwd=root).stdout.strip() == "no dead letters"
