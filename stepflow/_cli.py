@@ -55,7 +55,11 @@ ProjectOpt = Annotated[
 ]
 StepsOpt = Annotated[
     Path | None,
-    typer.Option("--steps", metavar="DIR", help="Steps directory (default: steps_dir)."),
+    typer.Option(
+        "--steps",
+        metavar="DIR",
+        help="Steps directory, relative to the project (default: steps_dir).",
+    ),
 ]
 HostOpt = Annotated[
     str | None, typer.Option("--host", metavar="HOST", help="Interface to listen on.")
@@ -176,7 +180,7 @@ def dev(
     args += ["--host", settings.host]
     args += ["--port", str(settings.port)]
     if steps is not None:
-        args += ["--steps", str(steps.resolve())]
+        args += ["--steps", str(_steps_dir(root, steps))]
     reloader = Reloader(
         child_command(args),
         watched_paths(settings.steps_dir, root),
@@ -457,12 +461,17 @@ def _options(
     workbench: bool = False,
 ) -> ServeOptions:
     overrides: dict[str, Any] = {
-        "steps_dir": steps.resolve() if steps else None,
+        "steps_dir": _steps_dir(root, steps) if steps else None,
         "host": host,
         "port": port,
         "workbench": True if workbench else None,
     }
     return ServeOptions(root, {k: v for k, v in overrides.items() if v is not None}, role, log_json)
+
+
+def _steps_dir(root: Path, steps: Path) -> Path:
+    """`--steps`: a relative one is under the project (`-C`), as `steps_dir` is."""
+    return (root / steps).resolve()
 
 
 def _settings(root: Path) -> Settings:

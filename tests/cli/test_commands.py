@@ -54,9 +54,14 @@ def test_graph_text_on_examples_hello() -> None:
     )
 
 
+TICK = (
+    'from stepflow import cron_step\n@cron_step(name="Tick", cron="* * * * *")\n'
+    "async def t(c): ...\n"
+)
+
+
 def test_graph_writes_a_cron_trigger_once(tmp_path: Path) -> None:
-    tick = 'from stepflow import cron_step\n@cron_step(name="Tick", cron="* * * * *")\n'
-    write_step(tmp_path, "tick", tick + "async def t(c): ...\n")
+    write_step(tmp_path, "tick", TICK)
     assert stepflow("graph", cwd=tmp_path).stdout == "Tick (cron: * * * * *)\n"
 
 
@@ -101,6 +106,21 @@ def test_project_is_accepted_before_the_command_too(tmp_path: Path) -> None:
     after = stepflow("steps", "--project", str(HELLO), "--json", cwd=tmp_path)
     assert before.returncode == after.returncode == 0
     assert before.stdout == after.stdout
+
+
+def test_a_relative_steps_directory_is_under_the_project_not_the_current_folder(
+    tmp_path: Path,
+) -> None:
+    step = tmp_path / "p" / "flows" / "tick_step.py"
+    step.parent.mkdir(parents=True)
+    step.write_text(TICK)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "flows").mkdir(parents=True)  # the same name here holds no steps
+    result = stepflow(
+        "steps", "-C", str(tmp_path / "p"), "--steps", "flows", "--json", cwd=elsewhere
+    )
+    assert result.returncode == 0, result.stderr
+    assert [step["file"] for step in json.loads(result.stdout)] == [str(step)]
 
 
 def test_version_and_completion() -> None:
