@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -400,7 +401,10 @@ def dlq_replay(
             f"[dim]no server answers at {_base(settings, root, url)}; replaying in this process"
             " (--url names a server elsewhere)[/]"
         )
-        replayed = asyncio.run(_replay_here(root, chosen))
+        try:
+            replayed = asyncio.run(_replay_here(root, chosen))
+        except DiscoveryError as exc:
+            fail(_problems(exc))
     if not replayed and chosen is None:
         console.print("no dead letters")
         return
@@ -474,24 +478,55 @@ def _steps_dir(root: Path, steps: Path) -> Path:
     return (root / steps).resolve()
 
 
-def _settings(root: Path) -> Settings:
+def _settings(root: Path, overrides: dict[str, Any] | None = None) -> Settings:
+    """The project's settings; a folder that holds no project stops the command."""
     try:
-        return load_settings(root)
+        settings = load_settings(root, overrides=overrides)
     except StepflowError as exc:
         fail(str(exc))
+    if "steps_dir" not in (overrides or {}):
+        _require_project(root, settings)
+    return settings
+
+
+def _require_project(root: Path, settings: Settings) -> None:
+    """A folder with neither a steps directory nor `[tool.stepflow]` in its
+    pyproject.toml is no project: say so, and how to make one or find one."""
+    if settings.steps_dir.is_dir() or _configured(root):
+        return
+    steps = settings.steps_dir
+    shown = f"{steps.relative_to(root)}/" if steps.is_relative_to(root) else str(steps)
+    fail(
+        f"no stepflow project in {root} (no {shown} folder): make one with"
+        " `stepflow new NAME`, or point at one with `-C PATH`"
+    )
+
+
+def _configured(root: Path) -> bool:
+    try:
+        document = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    tool = document.get("tool")
+    return isinstance(tool, dict) and "stepflow" in tool
 
 
 def _validated(options: ServeOptions, *, quiet: bool = False) -> tuple[Settings, Registry]:
+    _settings(options.root, options.overrides)
     try:
         settings, registry, warnings = load_project(options)
     except DiscoveryError as exc:
-        if len(exc.problems) == 1:
-            fail(exc.problems[0].describe())
-        fail("the project has problems:\n" + "\n".join(str(p) for p in exc.problems))
+        fail(_problems(exc))
     except StepflowError as exc:
         fail(str(exc))
     _print_problems(warnings)
     return settings, registry
+
+
+def _problems(exc: DiscoveryError) -> str:
+    if len(exc.problems) == 1:
+        return exc.problems[0].describe()
+    return "the project has problems:\n" + "\n".join(str(p) for p in exc.problems)
 
 
 def _print_problems(problems: Sequence[Problem]) -> None:

@@ -131,10 +131,41 @@ def test_version_and_completion() -> None:
     assert "--install-completion" in stepflow("--help", cwd=HELLO).stdout
 
 
-def test_a_missing_steps_directory_is_one_line_and_exit_1(tmp_path: Path) -> None:
+def test_a_projects_missing_steps_directory_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.stepflow]\n")
     result = stepflow("steps", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == f"error: steps directory {tmp_path / 'steps'} does not exist"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["steps"],
+        ["dev", "--no-reload"],
+        ["graph"],
+        ["emit", "job", "{}"],
+        ["dlq", "list"],
+        ["dlq", "replay", "--all"],
+    ],
+    ids=" ".join,
+)
+def test_outside_a_project_commands_say_how_to_make_or_find_one(
+    tmp_path: Path, command: list[str]
+) -> None:
+    result = stepflow(*command, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: no stepflow project in {tmp_path} (no steps/ folder): make one with"
+        " `stepflow new NAME`, or point at one with `-C PATH`"
+    )
+    assert not (tmp_path / ".stepflow").exists()
+
+
+def test_a_steps_directory_given_that_does_not_exist_is_named(tmp_path: Path) -> None:
+    result = stepflow("steps", "--steps", "flows", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: steps directory {tmp_path / 'flows'} does not exist"
 
 
 def test_bad_config_is_one_line_with_a_suggestion(tmp_path: Path) -> None:
