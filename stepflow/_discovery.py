@@ -126,12 +126,8 @@ def _load(steps_dir: Path | str, settings: Settings | None) -> tuple[list[StepSp
         try:
             with settings_in_effect(settings or Settings()), collecting() as declared:
                 module = _import(f"{package}.{dotted}", path)
-        except StepDeclarationError as exc:
-            failures.append(Problem("error", str(exc), file=str(path), line=_line(exc, path)))
-            continue
         except Exception as exc:
-            message = f"{type(exc).__name__}: {exc}"
-            failures.append(Problem("error", message, file=str(path), line=_line(exc, path)))
+            failures.append(_import_failure(exc, path, Path(project)))
             continue
         found = [spec for spec in declared if spec.handler.__module__ == module.__name__]
         warnings.extend(_shadowed(module, found))
@@ -312,9 +308,55 @@ def _import(name: str, path: Path) -> ModuleType:
     return module
 
 
+def _import_failure(exc: Exception, path: Path, project: Path) -> Problem:
+    """Where importing the step module `path` failed: the innermost place in the
+    project's own code (a helper module the step imports, say), with the step module's
+    line that led there as context."""
+    message = str(exc) if isinstance(exc, StepDeclarationError) else f"{type(exc).__name__}: {exc}"
+    file, line = _origin(exc, path, project)
+    if file != path:
+        step_line = _line(exc, path)
+        message += f" (while importing {path}{f':{step_line}' if step_line else ''})"
+    return Problem("error", message, file=str(file), line=line)
+
+
+def _origin(exc: BaseException, path: Path, project: Path) -> tuple[Path, int | None]:
+    """The innermost frame of the failure in the project's own files (not stepflow's,
+    not an installed package's); the step module when there is none."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = Path(exc.filename).resolve()
+        if where == path.resolve():
+            return path, exc.lineno
+        if _ours(where, project):
+            return where, exc.lineno
+    found: tuple[Path, int | None] = (path, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        where = Path(frame.filename).resolve()
+        if where == path.resolve():
+            found = (path, frame.lineno)
+        elif _ours(where, project):
+            found = (where, frame.lineno)
+    return found
+
+
+_NOT_OURS = tuple(
+    {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    | {Path(__file__).resolve().parent}
+)
+"""Where installed code lives (a virtualenv inside the project too), and stepflow."""
+
+
+def _ours(file: Path, project: Path) -> bool:
+    if not file.is_relative_to(project) or not file.is_file():
+        return False
+    if any(part in ("site-packages", "dist-packages") for part in file.parts):
+        return False
+    return not any(file.is_relative_to(other) for other in _NOT_OURS)
+
+
 def _line(exc: BaseException, path: Path) -> int | None:
     """The line of the failure inside the step module, if it is there."""
-    if isinstance(exc, SyntaxError) and exc.filename:
+    if isinstance(exc, SyntaxError) and exc.filename == str(path):
         return exc.lineno
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):

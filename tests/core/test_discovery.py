@@ -68,6 +68,47 @@ def test_a_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
     assert str(caught.value.problems[0]).startswith(f"error: {bad}:3: SyntaxError")
 
 
+def test_an_error_in_a_helper_module_names_the_helpers_line_and_the_importing_step(
+    tmp_path: Path,
+) -> None:
+    steps = tmp_path / "steps"
+    helper = tmp_path / "discovery_models_a.py"  # a module of the project's (unique name)
+    helper.write_text("from pydantic import BaseModel\n\nLIMIT = undefined_name\n")
+    step = _write(steps, "orders/orders_step.py", "from discovery_models_a import LIMIT\n")
+    with pytest.raises(DiscoveryError) as caught:
+        discover(steps)
+    assert [str(p) for p in caught.value.problems] == [
+        f"error: {helper}:3: NameError: name 'undefined_name' is not defined"
+        f" (while importing {step}:3)"
+    ]
+
+
+def test_a_syntax_error_in_a_helper_module_names_the_helpers_line(tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    helper = tmp_path / "discovery_shared_b.py"
+    helper.write_text("x = 1\ndef broken(:\n")
+    step = _write(steps, "a_step.py", "\nimport discovery_shared_b\n")
+    with pytest.raises(DiscoveryError) as caught:
+        discover(steps)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line) == (str(helper), 2)
+    assert problem.message.startswith("SyntaxError: ")
+    assert problem.message.endswith(f" (while importing {step}:4)")
+
+
+def test_an_error_raised_inside_a_library_is_placed_at_the_projects_line(tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    helper = tmp_path / "discovery_config_c.py"
+    helper.write_text("import json\n\nCONFIG = json.loads('{nope')\n")
+    step = _write(steps, "a_step.py", "from discovery_config_c import CONFIG\n")
+    with pytest.raises(DiscoveryError) as caught:
+        discover(steps)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line) == (str(helper), 3)  # not json's own decoder.py
+    assert problem.message.startswith("JSONDecodeError: Expecting property name")
+    assert problem.message.endswith(f" (while importing {step}:3)")
+
+
 def test_a_bad_declaration_is_reported_with_its_file(tmp_path: Path) -> None:
     steps = tmp_path / "steps"
     bad = _write(steps, "c_step.py", '@cron_step(name="C", cron="nope")\nasync def c(ctx): ...\n')
