@@ -66,7 +66,8 @@ HostOpt = Annotated[
     str | None, typer.Option("--host", metavar="HOST", help="Interface to listen on.")
 ]
 PortOpt = Annotated[
-    int | None, typer.Option("--port", "-p", metavar="PORT", help="Port to listen on.")
+    int | None,
+    typer.Option("--port", "-p", metavar="PORT", min=1, max=65535, help="Port to listen on."),
 ]
 UrlOpt = Annotated[
     str | None,
@@ -179,7 +180,8 @@ def dev(
         return
     args = ["dev", "--no-reload", "--exit-with-parent", "--project", str(root)]
     args += ["--host", settings.host]
-    args += ["--port", str(settings.port)]
+    if settings.port:  # 0 (any free port) is the configuration's to give, not --port's
+        args += ["--port", str(settings.port)]
     if steps is not None:
         args += ["--steps", str(_steps_dir(root, steps))]
     reloader = Reloader(
@@ -218,7 +220,7 @@ def start(
 ) -> None:
     """Serve the project for production (no reload)."""
     if role not in ("all", "api", "worker"):
-        fail(f"--role must be all, api or worker, not {role!r}")
+        raise typer.BadParameter(f"must be all, api or worker, not {role!r}", param_hint="--role")
     root = _root_of(ctx, project)
     chosen: Role = "all" if role == "all" else "api" if role == "api" else "worker"
     options = _options(root, steps, host, port, role=chosen, log_json=log_json, workbench=workbench)
@@ -254,7 +256,9 @@ def graph(
     if as_json:
         format = "json"
     if format not in ("text", "mermaid", "json"):
-        fail(f"--format must be text, mermaid or json, not {format!r}")
+        raise typer.BadParameter(
+            f"must be text, mermaid or json, not {format!r}", param_hint="--format"
+        )
     _, registry = _validated(_options(_root_of(ctx, project), steps), quiet=True)
     if format == "json":
         print_json(

@@ -178,6 +178,47 @@ def test_bad_config_is_one_line_with_a_suggestion(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (
+            ["dev", "--port", "0"],
+            "Invalid value for '--port' / '-p': Input should be greater than or equal to 1",
+        ),
+        (
+            ["start", "--port", "-1"],
+            "Invalid value for '--port' / '-p': Input should be greater than or equal to 1",
+        ),
+        (
+            ["start", "-p", "65536"],
+            "Invalid value for '--port' / '-p': Input should be less than or equal to 65535",
+        ),
+        (
+            ["start", "--role", "boss"],
+            "Invalid value for --role: must be all, api or worker, not 'boss'",
+        ),
+        (
+            ["graph", "--format", "svg"],
+            "Invalid value for --format: must be text, mermaid or json, not 'svg'",
+        ),
+        (
+            ["dlq", "list", "--limit", "-3"],
+            "Invalid value for '--limit': Input should be greater than or equal to 1",
+        ),
+    ],
+    ids=["dev port 0", "start port -1", "start port 65536", "role", "format", "dlq limit"],
+)
+def test_a_value_out_of_range_is_a_usage_error_exit_2(
+    tmp_path: Path, command: list[str], expected: str
+) -> None:
+    greet_project(tmp_path)
+    result = stepflow(*command, cwd=tmp_path)
+    assert result.returncode == 2
+    usage = result.stderr.splitlines()[0]
+    assert usage.endswith(f"stepflow {' '.join(command[:-2])} [OPTIONS]")
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {expected}"
+
+
 def test_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
     greet_project(tmp_path)
     with socket.socket() as taken:
