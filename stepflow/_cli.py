@@ -132,17 +132,22 @@ def new(
 ) -> None:
     """Make a new project that runs at once.
 
-    Then `cd NAME && stepflow dev` serves it, and `pytest` runs its tests."""
-    from ._scaffold import scaffold
+    Then `cd NAME && stepflow dev` serves it, and `pytest` runs its tests (with
+    pytest and pytest-asyncio installed)."""
+    from ._scaffold import TEST_REQUIREMENTS, scaffold
 
     try:
         root = scaffold(Path.cwd(), name)
     except StepflowError as exc:
         fail(str(exc))
-    first = f"cd {name} && stepflow dev"
+    steps = [
+        (f"cd {name} && stepflow dev", "then open /_stepflow/"),
+        (f"pip install {TEST_REQUIREMENTS} && pytest", "its tests (in that folder)"),
+    ]
+    width = max(len(command) for command, _ in steps)
     console.print(f"created {root}", highlight=False)
-    console.print(f"  {first}   # then open /_stepflow/", highlight=False)
-    console.print(f"  {'pytest'.ljust(len(first))}   # its tests", highlight=False)
+    for command, comment in steps:
+        console.print(f"  {command.ljust(width)}   # {comment}", highlight=False)
 
 
 @app.command()

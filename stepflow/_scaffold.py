@@ -19,13 +19,19 @@ greeting = "Hello"
 [tool.pytest.ini_options]
 testpaths = ["tests"]
 pythonpath = ["."]
+asyncio_mode = "auto"
+asyncio_default_fixture_loop_scope = "function"
 """
+
+TEST_REQUIREMENTS = "pytest pytest-asyncio"
+"""What the project's tests need besides stepflow."""
 
 README = """\
 # {name}
 
 A stepflow project: `stepflow dev` serves it on http://127.0.0.1:3000 (the Workbench at
-/_stepflow/), `pytest` runs its tests, and `steps/` holds its steps.
+/_stepflow/), and `steps/` holds its steps. Its tests need pytest and pytest-asyncio:
+`pip install {requirements}`, then `pytest` runs them.
 """
 
 STEPS = '''\
@@ -74,30 +80,22 @@ TEST = '''\
 
 from __future__ import annotations
 
-import asyncio
-
 from stepflow.testing import FlowTester
 
 
-def test_a_greeting_is_composed_and_kept() -> None:
-    async def run() -> None:
-        async with FlowTester.from_dir("steps") as flow:
-            response = await flow.post("/hello", json={"name": "Ada"})
-            assert response.status_code == 202
-            await flow.drain()
-            assert await flow.state.get("greetings", "Ada") == "Hello, Ada!"
-            assert await flow.dead_letters() == []
-
-    asyncio.run(run())
+async def test_a_greeting_is_composed_and_kept() -> None:
+    async with FlowTester.from_dir("steps") as flow:
+        response = await flow.post("/hello", json={"name": "Ada"})
+        assert response.status_code == 202
+        await flow.drain()
+        assert await flow.state.get("greetings", "Ada") == "Hello, Ada!"
+        assert await flow.dead_letters() == []
 
 
-def test_a_name_is_required() -> None:
-    async def run() -> None:
-        async with FlowTester.from_dir("steps") as flow:
-            response = await flow.post("/hello", json={})
-            assert response.status_code == 422
-
-    asyncio.run(run())
+async def test_a_name_is_required() -> None:
+    async with FlowTester.from_dir("steps") as flow:
+        response = await flow.post("/hello", json={})
+        assert response.status_code == 422
 '''
 
 
@@ -114,7 +112,9 @@ def scaffold(parent: Path, name: str) -> Path:
     (root / "steps").mkdir(parents=True)
     (root / "tests").mkdir()
     (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    (root / "README.md").write_text(README.format(name=name), encoding="utf-8")
+    (root / "README.md").write_text(
+        README.format(name=name, requirements=TEST_REQUIREMENTS), encoding="utf-8"
+    )
     (root / ".gitignore").write_text(".stepflow/\n__pycache__/\n", encoding="utf-8")
     (root / "steps" / "hello_step.py").write_text(STEPS, encoding="utf-8")
     (root / "tests" / "test_hello.py").write_text(TEST, encoding="utf-8")

@@ -659,8 +659,8 @@ def test_new_scaffolds_a_project_whose_tests_pass_and_that_serves(tmp_path: Path
     root = tmp_path / "demo"
     assert made.stdout.splitlines() == [
         f"created {root}",
-        "  cd demo && stepflow dev   # then open /_stepflow/",
-        "  pytest                    # its tests",
+        "  cd demo && stepflow dev                       # then open /_stepflow/",
+        "  pip install pytest pytest-asyncio && pytest   # its tests (in that folder)",
     ]
     assert sorted(p.name for p in root.iterdir()) == [
         ".gitignore",
@@ -669,15 +669,8 @@ def test_new_scaffolds_a_project_whose_tests_pass_and_that_serves(tmp_path: Path
         "steps",
         "tests",
     ]
-    assert len((root / "README.md").read_text().strip().splitlines()) == 4  # title + 3 lines
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"},
-    )
+    assert len((root / "README.md").read_text().strip().splitlines()) == 5  # title + 4 lines
+    tests = _pytest_in(root)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "2 passed" in tests.stdout
     port = free_port()
@@ -695,6 +688,32 @@ def test_new_scaffolds_a_project_whose_tests_pass_and_that_serves(tmp_path: Path
         finally:
             dev.send_signal(2)
             assert dev.wait(60) == 0
+
+
+def _pytest_in(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"},
+    )
+
+
+@pytest.mark.slow
+def test_a_new_projects_tests_run_without_a_warning(tmp_path: Path) -> None:
+    assert stepflow("new", "demo", cwd=tmp_path).returncode == 0
+    tests = _pytest_in(tmp_path / "demo", "-W", "error")
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "warning" not in (tests.stdout + tests.stderr).lower()
+    assert tests.stdout.strip().splitlines()[-1].startswith("2 passed in ")
+
+
+def test_a_new_projects_readme_says_what_its_tests_need(tmp_path: Path) -> None:
+    assert stepflow("new", "demo", cwd=tmp_path).returncode == 0
+    readme = " ".join((tmp_path / "demo" / "README.md").read_text().split())
+    assert "`pip install pytest pytest-asyncio`, then `pytest` runs them." in readme
 
 
 def test_new_refuses_a_folder_that_exists(tmp_path: Path) -> None:
