@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -82,17 +83,18 @@ def internal_routes(runtime: Runtime) -> list[Route]:
         if body.topic not in topics:
             hint = did_you_mean(body.topic, topics)
             raise HttpError(404, f"unknown topic {quoted(body.topic)}{hint}")
-        problems = []
-        for step in runtime.registry.subscribers(body.topic):
-            if step.input is None:
-                continue
+        # Each problem once, however many subscribers share the model (or the field).
+        problems: dict[str, dict[str, Any]] = {}
+        subscribers = runtime.registry.subscribers(body.topic)
+        for model in dict.fromkeys(step.input for step in subscribers if step.input):
             try:
-                step.input.model_validate(body.data)
+                model.model_validate(body.data)
             except ValidationError as exc:
                 errors = exc.errors(include_url=False, include_context=False, include_input=False)
-                problems += validation_detail(errors, where=("body", "data"))
+                for problem in validation_detail(errors, where=("body", "data")):
+                    problems.setdefault(json.dumps(problem, sort_keys=True), problem)
         if problems:
-            raise HttpError(422, problems)
+            raise HttpError(422, list(problems.values()))
         event = await runtime.publish(body.topic, body.data, body.trace_id)
         return json_response({"id": event.id, "trace_id": event.trace_id}, 202)
 

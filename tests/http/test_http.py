@@ -309,6 +309,38 @@ def test_internal_emit_validates_the_data_against_the_subscribers_models(
     }
 
 
+@event_step(name="BillOrder", subscribes=["order.placed"], input=Order)
+async def bill(order: Order, ctx: Context) -> None: ...
+
+
+@event_step(name="PackOrder", subscribes=["order.placed"], input=Order)
+async def pack(order: Order, ctx: Context) -> None: ...
+
+
+class Placed(BaseModel):  # another model of the same shape as Order
+    id: str = Field(min_length=1)
+    qty: int = Field(ge=1)
+
+
+@event_step(name="CountOrder", subscribes=["order.placed"], input=Placed)
+async def count(placed: Placed, ctx: Context) -> None: ...
+
+
+def test_internal_emit_reports_a_problem_once_however_many_subscribers_share_it(
+    tmp_path: Any,
+) -> None:
+    registry, _ = build_registry([bill, pack, count])
+    runtime = Runtime(registry, Settings(database=tmp_path / "db.sqlite"))
+    with LiveServer(build_app(runtime)) as server:
+        response = httpx.post(
+            f"{server.url}/_stepflow/api/emit", json={"topic": "order.placed", "data": {"id": "P"}}
+        )
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [{"loc": ["body", "data", "qty"], "msg": "Field required", "type": "missing"}]
+    }
+
+
 @pytest.mark.parametrize(
     "trace_id", ["not hex!!", "0AF7651916CD43DD8448EB211C80319C", "0" * 32, "ab"]
 )
