@@ -418,7 +418,7 @@ def dlq_replay(
         console.print("no dead letters")
         return
     if replayed:
-        console.print(f"replayed {len(replayed)}: {', '.join(replayed)}", highlight=False)
+        console.print(f"replayed {_letters_named(replayed)}", highlight=False)
     _fail_on_missing(chosen, replayed)
 
 
@@ -440,8 +440,10 @@ def dlq_purge(
         if not typer.confirm(f"Delete {what} for good?"):
             raise typer.Exit(1)
     purged = asyncio.run(_purge(settings, chosen))
-    if purged or chosen is None:
-        console.print(f"purged {len(purged)}")
+    if not purged and chosen is None:
+        console.print("no dead letters")
+    elif purged:
+        console.print(f"purged {_letters_named(purged)}", highlight=False)
     _fail_on_missing(chosen, purged)
 
 
@@ -455,6 +457,19 @@ def _chosen(ids: list[str] | None, all_: bool) -> list[str] | None:
     if not ids and not all_:
         fail("name dead letter IDS, or pass --all")
     return None if all_ else list(dict.fromkeys(ids or []))
+
+
+_NAMED = 10
+"""The most ids a summary line lists."""
+
+
+def _letters_named(ids: Sequence[str]) -> str:
+    """`1 dead letter: 7`, `3 dead letters: 1, 2, 5`, the first few of many."""
+    count = f"{len(ids)} dead letter{'' if len(ids) == 1 else 's'}"
+    named = ", ".join(ids[:_NAMED])
+    if len(ids) > _NAMED:
+        named += f" and {len(ids) - _NAMED} more"
+    return f"{count}: {named}"
 
 
 def _fail_on_missing(chosen: list[str] | None, done: list[str]) -> None:

@@ -455,8 +455,8 @@ def test_dlq_names_the_ids_it_did_not_find_after_acting_on_the_rest(
     assert result.stderr.strip() == (
         "error: no dead letter 'nope' (`stepflow dlq list` shows their ids)"
     )
-    done = f"replayed 1: {letter['id']}" if command == "replay" else "purged 1"
-    assert result.stdout.strip().splitlines()[-1] == done
+    verb = {"replay": "replayed", "purge": "purged"}[command]
+    assert result.stdout.strip().splitlines()[-1] == f"{verb} 1 dead letter: {letter['id']}"
 
 
 @pytest.mark.parametrize("command", ["replay", "purge"])
@@ -476,8 +476,7 @@ def test_dlq_all_with_no_dead_letters_is_not_an_error(
     assert stepflow("dlq", "purge", "--all", "--yes", cwd=root).returncode == 0
     result = stepflow("dlq", *command, cwd=root)
     assert result.returncode == 0, result.stderr
-    expected = "no dead letters" if command[0] == "replay" else "purged 0"
-    assert result.stdout.strip().splitlines()[-1] == expected
+    assert result.stdout.strip().splitlines()[-1] == "no dead letters"
 
 
 def test_dlq_limit_must_be_at_least_one(failing: Path) -> None:
@@ -486,14 +485,33 @@ def test_dlq_limit_must_be_at_least_one(failing: Path) -> None:
     assert "--limit" in result.stderr
 
 
+def test_dlq_names_several_dead_letters_in_the_plural(tmp_path: Path) -> None:
+    root = _failing_project(tmp_path / "p")
+    for n in (1, 2, 3):
+        _fail_one(root, n)
+    result = stepflow("dlq", "purge", "--all", "--yes", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "purged 3 dead letters: 1, 2, 3"
+
+
+def test_dlq_names_the_first_ten_of_many_dead_letters() -> None:
+    from stepflow._cli import _letters_named
+
+    ids = [str(n) for n in range(1, 14)]
+    assert _letters_named(ids) == "13 dead letters: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 3 more"
+
+
 def test_dlq_purge_needs_yes_without_a_terminal_then_deletes(failing: Path) -> None:
+    [letter_id] = [
+        x["id"] for x in json.loads(stepflow("dlq", "list", "--json", cwd=failing).stdout)["items"]
+    ]
     refused = stepflow("dlq", "purge", "--all", cwd=failing)
     assert refused.returncode == 1
     assert refused.stderr.strip() == (
         "error: purging every dead letter needs --yes when not run from a terminal"
     )
     purged = stepflow("dlq", "purge", "--all", "--yes", cwd=failing)
-    assert (purged.returncode, purged.stdout.strip()) == (0, "purged 1")
+    assert (purged.returncode, purged.stdout.strip()) == (0, f"purged 1 dead letter: {letter_id}")
     assert stepflow("dlq", "list", cwd=failing).stdout.strip() == "no dead letters"
 
 
@@ -507,7 +525,7 @@ def test_dlq_replays_in_process_when_no_server_answers_and_says_so(tmp_path: Pat
     said = " ".join(result.stdout.split())
     assert said.startswith("no server answers at http://127.0.0.1:")
     assert "; replaying in this process (--url names a server elsewhere)" in said
-    assert lines[-1] == "replayed 1: 1"
+    assert lines[-1] == "replayed 1 dead letter: 1"
     assert "Traceback" not in result.stderr and "_Unreachable" not in result.stderr
     assert stepflow("dlq", "list", cwd=root).stdout.strip() == "no dead letters"
 
@@ -523,7 +541,7 @@ def test_commands_find_this_projects_server_on_the_port_it_was_started_on(
         assert json.loads(announcement.read_text())["url"] == server.url
         replayed = stepflow("dlq", "replay", "--all", cwd=root)
         assert replayed.returncode == 0, replayed.stderr
-        assert replayed.stdout.strip() == "replayed 1: 1"  # through the server
+        assert replayed.stdout.strip() == "replayed 1 dead letter: 1"  # through the server
         emitted = stepflow("emit", "job", '{"n": 7}', cwd=root)
         assert emitted.returncode == 0, emitted.stderr
     assert not announcement.exists()
