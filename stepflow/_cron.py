@@ -16,6 +16,35 @@ def valid_cron(expression: str) -> bool:
     return bool(croniter.is_valid(expression, second_at_beginning=True))
 
 
+_FIELDS = {
+    "minute": "0-59",
+    "hour": "0-23",
+    "day-of-month": "1-31",
+    "month": "1-12 or JAN-DEC",
+    "day-of-week": "0-7 or SUN-SAT",
+}
+_SHAPE = "five fields (minute hour day-of-month month day-of-week), or six with a second first"
+
+
+def cron_problem(expression: str) -> str | None:
+    """What is wrong with `expression`, field by field; None when `valid_cron`."""
+    if valid_cron(expression):
+        return None
+    fields = expression.split()
+    if len(fields) not in (5, 6):
+        count = f"{len(fields)} field{'' if len(fields) == 1 else 's'}"
+        return f"it has {count}; a cron expression has {_SHAPE}"
+    names = list(_FIELDS.items())
+    if len(fields) == 6:
+        names.insert(0, ("second", "0-59"))
+    for i, ((name, values), field) in enumerate(zip(names, fields, strict=True)):
+        alone = ["*"] * len(fields)
+        alone[i] = field
+        if not valid_cron(" ".join(alone)):
+            return f"its {name} field {field!r} is not valid (it takes {values})"
+    return f"its fields do not go together; a cron expression has {_SHAPE}"
+
+
 class CronSchedule:
     """A five-field cron expression, or six with seconds first, evaluated in UTC."""
 

@@ -38,13 +38,19 @@ class Problem:
         return f"{self.severity}: {self.describe()}"
 
 
-class StepDeclarationError(StepflowError):
-    """A decorator was given a bad declaration; raised at import time."""
+_UNSET: Any = object()
 
-    def __init__(self, step: str, field: str, message: str) -> None:
+
+class StepDeclarationError(StepflowError):
+    """A decorator was given a bad declaration; raised at import time.
+
+    With `value`, the message shows it as the decorator was given it: `cron='61 * * * *'`."""
+
+    def __init__(self, step: str, field: str, message: str, *, value: Any = _UNSET) -> None:
         self.step = step
         self.field = field
-        super().__init__(f"step {step!r}: {field}: {message}")
+        where = field if value is _UNSET else f"{field}={value!r}"
+        super().__init__(f"step {step!r}: {where}: {message}")
 
 
 class ConfigError(StepflowError):

@@ -11,7 +11,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from ._cron import valid_cron
+from ._cron import cron_problem
 from ._errors import StepDeclarationError
 
 T = TypeVar("T")
@@ -213,8 +213,13 @@ def cron_step(
     timeout: float | None = None,
 ) -> Callable[[F], F]:
     """Declare a step run on a cron schedule: `handler(ctx) -> None`."""
-    if not isinstance(cron, str) or not valid_cron(cron):
-        raise StepDeclarationError(name, "cron", f"invalid cron expression {cron!r}")
+    if not isinstance(cron, str):
+        raise StepDeclarationError(name, "cron", f"must be a cron expression string, got {cron!r}")
+    problem = cron_problem(cron)
+    if problem is not None:
+        raise StepDeclarationError(
+            name, "cron", f"not a valid cron expression: {problem}", value=cron
+        )
     return _declare(
         kind="cron",
         name=name,

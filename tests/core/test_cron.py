@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from stepflow import Context, Runtime, Settings, UnknownStepError, build_registry, cron_step
+from stepflow import (
+    Context,
+    Runtime,
+    Settings,
+    StepDeclarationError,
+    UnknownStepError,
+    build_registry,
+    cron_step,
+)
 from stepflow._cron import CronSchedule
 from stepflow.testing import FlowTester, wait_until
 
@@ -16,6 +24,31 @@ def test_next_fire_time_follows_the_expression() -> None:
     assert (
         CronSchedule("*/5 * * * *").next_after(start)
         == datetime(2026, 1, 1, 10, 5, tzinfo=UTC).timestamp()
+    )
+
+
+@pytest.mark.parametrize(
+    ("expression", "problem"),
+    [
+        ("61 * * * *", "its minute field '61' is not valid (it takes 0-59)"),
+        ("* 24 * * *", "its hour field '24' is not valid (it takes 0-23)"),
+        ("*/0 * * * *", "its minute field '*/0' is not valid (it takes 0-59)"),
+        ("* * 32 * *", "its day-of-month field '32' is not valid (it takes 1-31)"),
+        ("* * * foo *", "its month field 'foo' is not valid (it takes 1-12 or JAN-DEC)"),
+        ("* * * * 8", "its day-of-week field '8' is not valid (it takes 0-7 or SUN-SAT)"),
+        ("60 * * * * *", "its second field '60' is not valid (it takes 0-59)"),
+        (
+            "* * *",
+            "it has 3 fields; a cron expression has five fields (minute hour day-of-month"
+            " month day-of-week), or six with a second first",
+        ),
+    ],
+)
+def test_a_bad_cron_step_names_the_field_and_the_value(expression: str, problem: str) -> None:
+    with pytest.raises(StepDeclarationError) as caught:
+        cron_step(name="Tick", cron=expression)
+    assert str(caught.value) == (
+        f"step 'Tick': cron={expression!r}: not a valid cron expression: {problem}"
     )
 
 

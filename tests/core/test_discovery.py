@@ -115,7 +115,9 @@ def test_a_bad_declaration_is_reported_with_its_file(tmp_path: Path) -> None:
     with pytest.raises(DiscoveryError) as caught:
         discover(steps)
     assert [str(p) for p in caught.value.problems] == [
-        f"error: {bad}:3: step 'C': cron: invalid cron expression 'nope'"
+        f"error: {bad}:3: step 'C': cron='nope': not a valid cron expression: it has 1 field;"
+        " a cron expression has five fields (minute hour day-of-month month day-of-week),"
+        " or six with a second first"
     ]
 
 

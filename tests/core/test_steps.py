@@ -65,7 +65,7 @@ async def test_a_decorated_function_stays_a_plain_function() -> None:
         ),
         (
             lambda: cron_step(name="C", cron="every minute"),
-            "step 'C': cron: invalid cron expression 'every minute'",
+            "step 'C': cron='every minute': not a valid cron expression: it has 2 fields;",
         ),
         (
             lambda: event_step(name="E", subscribes=["a"], input=dict),  # type: ignore[arg-type]
