@@ -117,6 +117,7 @@ class Feeder:
         self.batch_size = batch_size
         self.in_flight = max(1, in_flight)
         self.provider = provider
+        self.api_key = api_key
         self.max_outage = max_outage
         self.run_id = os.urandom(6).hex()
         headers = {"x-api-key": api_key} if api_key else {}
@@ -187,6 +188,35 @@ class Feeder:
         return response.json()
 
     # -- what the feeder asks --------------------------------------------------------
+
+    async def preflight(self) -> None:
+        """Before any work: check that the server is a stepflow server that takes this
+        feeder's API key and serves a classify flow taking its batch size (the server's
+        limit, when none is given). A `FeederError` says what to change otherwise."""
+        response = await self.request("GET", "/health")
+        try:
+            health = response.json() if response.status_code == 200 else None
+        except ValueError:
+            health = None
+        if not isinstance(health, dict) or health.get("status") != "ok":
+            raise FeederError(
+                f"something answers at {self.api}, but not a stepflow server (GET /health:"
+                f" HTTP {response.status_code}); is --api the right server?"
+            )
+        if "queued" not in health:  # the queues are shown only with the server's key
+            what = "refuses the API key given" if self.api_key else "needs an API key"
+            raise FeederError(
+                f"the server at {self.api} {what}: pass its key with --api-key"
+                " (or STEPFLOW_API_KEY)"
+            )
+        limit = await self.server_batch_limit()
+        if self.batch_size is None:
+            self.batch_size = limit
+        elif self.batch_size > limit:
+            raise FeederError(
+                f"--batch-size {self.batch_size} is over the server's limit of {limit}"
+                " indicators per request; pass at most that, or none to use it"
+            )
 
     async def server_batch_limit(self) -> int:
         """`maxItems` of the batch request's `indicators`, from the server's OpenAPI."""
@@ -305,11 +335,14 @@ def _detail(response: httpx.Response) -> str:
 
 
 async def answers(api: str) -> bool:
+    """Whether anything answers HTTP at `api` (`Feeder.preflight` says whether it is
+    the right server, and takes this feeder)."""
     try:
         async with httpx.AsyncClient(timeout=2) as client:
-            return (await client.get(f"{api.rstrip('/')}/health")).status_code == 200
+            await client.get(f"{api.rstrip('/')}/health")
     except httpx.TransportError:
         return False
+    return True
 
 
 @contextlib.asynccontextmanager

@@ -110,6 +110,18 @@ async def feed(
                 raise FeederError(f"no server answers at {api}; start one, or pass --serve")
             database = await stack.enter_async_context(serving(api))
             console.print(f"[dim]serving {api} in-process (database {database})[/]")
+
+        def notice(text: str) -> None:  # above the progress bars, once they are drawn
+            console.print(f"[yellow]{escape(text)}[/]")
+
+        feeder = Feeder(api, on_notice=notice, **options)
+        stack.push_async_callback(feeder.aclose)
+        await feeder.preflight()  # before anything is drawn: a server that will refuse us
+        outcome = Outcome()
+        if resume:
+            done = await feeder.already_classified([i["indicator_id"] for i in indicators])
+            indicators = [i for i in indicators if i["indicator_id"] not in done]
+            outcome.skipped = len(done)
         progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -125,18 +137,7 @@ async def feed(
             progress.update(submitted, completed=outcome.submitted + outcome.skipped)
             progress.update(completed, completed=outcome.done + outcome.skipped)
 
-        feeder = Feeder(
-            api,
-            on_progress=show,
-            on_notice=lambda text: progress.console.print(f"[yellow]{escape(text)}[/]"),
-            **options,
-        )
-        stack.push_async_callback(feeder.aclose)
-        outcome = Outcome()
-        if resume:
-            done = await feeder.already_classified([i["indicator_id"] for i in indicators])
-            indicators = [i for i in indicators if i["indicator_id"] not in done]
-            outcome.skipped = len(done)
+        feeder.on_progress = show
         with progress:
             show(outcome)
             if indicators:

@@ -1,0 +1,86 @@
+"""The feeder's command line, `scripts/run_classification.py`, as a user runs it: it checks
+the server before it draws anything, and says in words what the server refused."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from stepflow.testing import LiveServer
+from tests.helpers import REPO, serve_flow
+
+
+def feed(*args: str, source_db: Path) -> subprocess.CompletedProcess[str]:
+    """`python scripts/run_classification.py ARGS` on `source_db`, in a pipe."""
+    return subprocess.run(
+        [sys.executable, "scripts/run_classification.py", "--source-db", str(source_db), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+@pytest.fixture
+def keyed(tmp_path: Path) -> Iterator[str]:
+    with serve_flow(tmp_path / "flow.db", framework={"api_key": "s3cret"}) as url:
+        yield url
+
+
+def test_a_server_that_needs_a_key_is_refused_before_any_progress_is_drawn(
+    keyed: str, source_db: Path
+) -> None:
+    result = feed("-n", "5", "--api", keyed, source_db=source_db)
+    assert result.returncode == 1
+    assert result.stdout.strip() == (
+        f"error: the server at {keyed} needs an API key: pass its key with --api-key"
+        " (or STEPFLOW_API_KEY)"
+    )
+
+
+def test_a_wrong_key_is_refused_before_any_progress_is_drawn(keyed: str, source_db: Path) -> None:
+    result = feed("-n", "5", "--api", keyed, "--api-key", "wrong", source_db=source_db)
+    assert result.returncode == 1
+    assert result.stdout.strip() == (
+        f"error: the server at {keyed} refuses the API key given: pass its key with --api-key"
+        " (or STEPFLOW_API_KEY)"
+    )
+
+
+def test_a_batch_size_over_the_servers_limit_is_refused_before_any_progress_is_drawn(
+    keyed: str, source_db: Path
+) -> None:
+    args = ["-n", "5", "--api", keyed, "--api-key", "s3cret", "--batch-size", "101"]
+    result = feed(*args, source_db=source_db)
+    assert result.returncode == 1
+    assert result.stdout.strip() == (
+        "error: --batch-size 101 is over the server's limit of 100 indicators per request;"
+        " pass at most that, or none to use it"
+    )
+
+
+async def _not_found(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("nothing here", status_code=404)
+
+
+def test_something_that_is_not_stepflow_is_refused_before_any_progress_is_drawn(
+    source_db: Path,
+) -> None:
+    other = Starlette(routes=[Route("/{path:path}", _not_found)])
+    with LiveServer(other) as server:
+        result = feed("-n", "5", "--api", server.url, "--serve", source_db=source_db)
+    assert result.returncode == 1
+    assert result.stdout.strip() == (
+        f"error: something answers at {server.url}, but not a stepflow server"
+        " (GET /health: HTTP 404); is --api the right server?"
+    )
