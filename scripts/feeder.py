@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_API = "http://127.0.0.1:3000"
 FIELDS = tuple(IndicatorInput.model_fields)  # the source table holds the same columns
 RESUME_CHUNK = 5_000  # ids per status request (the endpoint takes up to 10,000)
+PROBLEMS_SHOWN = 20  # lines of a refused request's problems in an error
 RETRY_CAP = 5.0  # seconds: the longest pause between two tries during an outage
 
 
@@ -182,9 +183,14 @@ class Feeder:
     async def _json(self, method: str, path: str, body: Any = None) -> Any:
         response = await self.request(method, path, body)
         if response.status_code >= 400:
-            raise FeederError(
-                f"{method} {self.api}{path}: HTTP {response.status_code}: {_detail(response)}"
-            )
+            said = f"{method} {self.api}{path}: HTTP {response.status_code}"
+            problems = _problems(response)
+            if len(problems) == 1:
+                raise FeederError(f"{said}: {problems[0]}")
+            shown = problems[:PROBLEMS_SHOWN]
+            if len(problems) > PROBLEMS_SHOWN:
+                shown.append(f"... and {len(problems) - PROBLEMS_SHOWN} more")
+            raise FeederError("\n  ".join([f"{said}:", *shown]))
         return response.json()
 
     # -- what the feeder asks --------------------------------------------------------
@@ -326,12 +332,26 @@ def _merge(counts: Any) -> dict[str, int]:
 
 
 def _detail(response: httpx.Response) -> str:
+    """The server's error on one line (for a notice)."""
+    return "; ".join(_problems(response))
+
+
+def _problems(response: httpx.Response) -> list[str]:
+    """The server's error in words: each of a 422's problems as `where: what` (where
+    in the body the feeder sent, so without `body.`), else its detail as it is."""
     try:
         body = response.json()
     except ValueError:
-        return response.text[:300] or response.reason_phrase
+        return [response.text[:300] or response.reason_phrase]
     detail = body.get("detail", body) if isinstance(body, dict) else body
-    return str(detail)[:300]
+    if not isinstance(detail, list) or not all(isinstance(e, dict) and "msg" in e for e in detail):
+        return [str(detail)[:300]]
+    found: dict[str, None] = {}
+    for error in detail:
+        loc = [str(part) for part in error.get("loc", [])]
+        where = ".".join(loc[1:] if loc[:1] == ["body"] else loc)
+        found[f"{where}: {error['msg']}" if where else str(error["msg"])] = None
+    return list(found) or [response.reason_phrase]
 
 
 async def answers(api: str) -> bool:

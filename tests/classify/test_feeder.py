@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from scripts.feeder import Feeder, FeederError
 from stepflow.testing import LiveServer
 from tests.helpers import REPO, serve_flow
 
@@ -84,3 +86,38 @@ def test_something_that_is_not_stepflow_is_refused_before_any_progress_is_drawn(
         f"error: something answers at {server.url}, but not a stepflow server"
         " (GET /health: HTTP 404); is --api the right server?"
     )
+
+
+def test_a_422_is_printed_as_the_servers_message_not_a_python_repr(
+    tmp_path: Path, source_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with serve_flow(tmp_path / "flow.db") as url:
+        result = feed("-n", "5", "--api", url, "--provider", "openai", source_db=source_db)
+    assert result.returncode == 1
+    line = result.stdout.strip().splitlines()[-1]  # under the bars: it is the first batch's
+    assert line.startswith(
+        f"error: POST {url}/classify/batch: HTTP 422: llm_provider: llm_provider 'openai' calls "
+    )
+    assert "'loc'" not in line and "[{" not in line
+
+
+async def test_a_422_lists_each_problem_on_a_line_with_its_field(tmp_path: Path) -> None:
+    batch: list[dict[str, Any]] = [
+        {"indicator_id": "a"},
+        {"indicator_id": "b", "name": "", "units": 5},
+    ]
+    with serve_flow(tmp_path / "flow.db") as url:
+        feeder = Feeder(url, batch_size=2, max_outage=60)
+        try:
+            with pytest.raises(FeederError) as raised:
+                await feeder.run(batch)
+        finally:
+            await feeder.aclose()
+    assert str(raised.value).splitlines() == [
+        f"POST {url}/classify/batch: HTTP 422:",
+        "  indicators.0.name: Field required",
+        "  indicators.1.name: String should have at least 1 character",
+        "  indicators.1.units: Input should be a valid string",
+    ]
