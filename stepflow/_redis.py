@@ -111,10 +111,12 @@ def client_for(url: str, max_connections: int = 64) -> Redis:
     (parallel emits can ask for more connections at once than we want open), and which
     retries a command a few times on a dropped connection: a pooled connection that
     Redis closed while idle is not an outage. A command unanswered for `COMMAND_TIMEOUT`
-    is: it is not retried."""
+    is: it is not retried. Its connections are named for this process (`CLIENT LIST`
+    shows `name=stepflow-HOST-PID`), so an operator can tell whose each one is."""
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=max_connections,
+        client_name=client_name(),
         timeout=30,
         health_check_interval=30,
         socket_timeout=COMMAND_TIMEOUT,
@@ -123,6 +125,11 @@ def client_for(url: str, max_connections: int = 64) -> Redis:
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.02), 3, (RedisConnectionError,)),
     )
     return Redis.from_pool(pool)
+
+
+def client_name(pid: int | None = None) -> str:
+    """What this process's Redis connections are called (or process `pid`'s, here)."""
+    return f"stepflow-{socket.gethostname()}-{os.getpid() if pid is None else pid}"
 
 
 @dataclass

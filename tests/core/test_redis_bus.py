@@ -1,7 +1,10 @@
-"""Redis-only behaviour of the bus: losing the connection, and whose work is alive."""
+"""Redis-only behaviour of the bus: losing the connection, whose work is alive, and whose
+connections are whose."""
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any
 
 import redis
@@ -54,3 +57,19 @@ async def test_work_in_redis_lives_with_its_epoch_and_work_in_hand_with_its_proc
         assert leases.process != leases.owner
         owners = {leases.owner, leases.process, "redis:an-epoch-redis-lost", "a-dead-process"}
         assert await leases.alive(owners) == {leases.owner, leases.process}
+
+
+async def test_a_processs_redis_connections_bear_its_name(redis_namespace: str) -> None:
+    @event_step(name="Named", subscribes=["item"], input=Item)
+    async def named(item: Item, ctx: Context) -> None:
+        return None
+
+    async with FlowTester([named], bus=REDIS_URL, redis_namespace=redis_namespace) as flow:
+        await flow.emit("item", {"n": 1})
+        await flow.drain(timeout=10)
+        admin = redis.Redis.from_url(REDIS_URL)
+        try:
+            names = {client["name"] for client in admin.client_list()}
+        finally:
+            admin.close()
+    assert f"stepflow-{socket.gethostname()}-{os.getpid()}" in names
