@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from ._deadletters import DeadLetterStore
 from ._events import Delivery, Event, Subscription
+from ._queue import BoundedQueue
 
 
 class Bus(Protocol):
@@ -73,16 +74,16 @@ class Bus(Protocol):
 class MemoryBus:
     """Bounded asyncio queues in this process; dead letters go to `dead_letters`.
 
-    A queue holds the deliveries themselves, made once as they are published, so that
-    receiving is the queue's own `get`: no coroutine of ours around it."""
+    A queue (`BoundedQueue`) holds the deliveries themselves, made once as they are
+    published, so that receiving is the queue's own `get`: no coroutine around it."""
 
     drain_on_stop = True
 
     def __init__(self, dead_letters: DeadLetterStore, *, queue_size: int = 1_000) -> None:
         self._dead_letters = dead_letters
         self._queue_size = queue_size
-        self._queues: dict[Subscription, asyncio.Queue[Delivery]] = {}
-        self._by_topic: dict[str, list[tuple[Subscription, asyncio.Queue[Delivery]]]] = defaultdict(
+        self._queues: dict[Subscription, BoundedQueue[Delivery]] = {}
+        self._by_topic: dict[str, list[tuple[Subscription, BoundedQueue[Delivery]]]] = defaultdict(
             list
         )
         self._outstanding = 0
@@ -94,7 +95,7 @@ class MemoryBus:
     async def start(self, subscriptions: Sequence[Subscription]) -> None:
         for sub in subscriptions:
             if sub not in self._queues:
-                queue: asyncio.Queue[Delivery] = asyncio.Queue(self._queue_size)
+                queue: BoundedQueue[Delivery] = BoundedQueue(self._queue_size)
                 self._queues[sub] = queue
                 self._by_topic[sub.topic].append((sub, queue))
 
