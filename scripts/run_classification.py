@@ -20,6 +20,7 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import typer
+import typer.main
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -177,10 +178,29 @@ def summary(outcome: Outcome, console: Console) -> None:
     console.print(totals)
 
 
+def count_shorthand(args: list[str]) -> list[str]:
+    """`args` with the old tool's count, a bare negative number (`-1000`), as `--count=1000`.
+
+    A negative number that is the value of an option (`--max-outage -1`, `--seed -7`) is
+    left alone, for the option to take (or refuse, with a usage error naming it)."""
+    command = typer.main.get_command(app)
+    takes_value = {
+        name
+        for param in command.params
+        if param.param_type_name == "option"
+        and not getattr(param, "is_flag", False)
+        and not getattr(param, "count", False)
+        for name in param.opts
+    }
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        is_value = i > 0 and args[i - 1] in takes_value
+        out.append(f"--count={arg[1:]}" if re.fullmatch(r"-\d+", arg) and not is_value else arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    # The old tool took the count as a bare negative number: `-1000`.
-    app(args=[f"--count={a[1:]}" if re.fullmatch(r"-\d+", a) else a for a in args])
+    app(args=count_shorthand(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":

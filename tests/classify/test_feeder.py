@@ -17,6 +17,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from scripts.feeder import Feeder, FeederError
+from scripts.run_classification import count_shorthand
 from stepflow.testing import LiveServer
 from tests.helpers import REPO, serve_flow
 
@@ -121,3 +122,25 @@ async def test_a_422_lists_each_problem_on_a_line_with_its_field(tmp_path: Path)
         "  indicators.1.name: String should have at least 1 character",
         "  indicators.1.units: Input should be a valid string",
     ]
+
+
+# -- the command line's own checks -------------------------------------------------------
+
+
+def test_a_bare_negative_number_is_the_old_tools_count() -> None:
+    assert count_shorthand(["-1000", "--serve"]) == ["--count=1000", "--serve"]
+
+
+def test_a_negative_number_after_an_option_is_left_as_that_options_value() -> None:
+    args = ["--max-outage", "-1", "--seed", "-7", "-n", "-3"]
+    assert count_shorthand(args) == args
+
+
+def test_a_negative_max_outage_is_a_usage_error_about_max_outage(tmp_path: Path) -> None:
+    result = feed("--max-outage", "-1", source_db=tmp_path / "never-made.db")
+    assert result.returncode == 2
+    assert "Invalid value for '--max-outage': Input should be greater than or equal to 0" in (
+        result.stderr
+    )
+    assert "--count" not in result.stderr
+    assert result.stdout == ""
