@@ -3,6 +3,7 @@
 from ._config import Settings, current_settings, load_settings
 from ._connect import open_database
 from ._context import Context
+from ._cron import cron_problem
 from ._database import Connection, Database, Migration, Row
 from ._deadletters import DeadLetter, DeadLetterStore
 from ._discovery import Registry, build_registry, discover
@@ -60,6 +61,7 @@ __all__ = [
     "api_step",
     "build_app",
     "build_registry",
+    "cron_problem",
     "cron_step",
     "current_settings",
     "discover",

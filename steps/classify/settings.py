@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from croniter import croniter
 from pydantic import Field, field_validator
 
-from stepflow import Context, Settings, current_settings
+from stepflow import Context, Settings, cron_problem, current_settings
 from steps.classify.providers import LLMSettings
 
 
@@ -26,8 +25,10 @@ class ClassifySettings(LLMSettings):
     @field_validator("sweep_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if not croniter.is_valid(value):
-            raise ValueError(f"invalid cron expression {value!r}")
+        # What `cron_step` will take (six fields put seconds first), checked the same way.
+        problem = cron_problem(value)
+        if problem is not None:
+            raise ValueError(f"not a valid cron expression: {problem}")
         return value
 
 
