@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -471,6 +472,54 @@ def test_an_unknown_step_in_the_address_is_dropped_and_said_so(hello: str, page:
     expect(page.get_by_test_id("filter-step")).to_have_value("")
     expect(page.get_by_test_id("log-row")).to_have_count(3)
     expect(page).to_have_url(f"{hello}/_stepflow/logs?q=greeting")
+
+
+def _no_step_list(page: Page) -> None:
+    """The page's GET /_stepflow/api/flows fails, as a server in trouble answers it."""
+    page.route(
+        "**/_stepflow/api/flows",
+        lambda route: route.fulfill(status=500, json={"detail": "internal error"}),
+    )
+
+
+NO_STEP_LIST = (
+    "The list of steps could not be loaded (500: internal error): filtered by step “{}” as given."
+)
+
+
+def test_a_step_in_the_address_is_not_called_unknown_when_the_step_list_fails(
+    hello: str, page: Page
+) -> None:
+    _no_step_list(page)
+    page.goto(f"{hello}/_stepflow/traces?step=SayHello")
+    expect(page.get_by_test_id("filter-notice")).to_have_text(NO_STEP_LIST.format("SayHello"))
+    expect(page.get_by_test_id("filter-step")).to_have_value("SayHello")
+    expect(page).to_have_url(f"{hello}/_stepflow/traces?step=SayHello")
+
+
+def test_a_step_in_the_address_still_filters_the_traces_when_the_step_list_fails(
+    hello: str, page: Page
+) -> None:
+    settled(hello, greet(hello, "Ada"))  # one trace, of no step called Nope
+    _no_step_list(page)
+    with page.expect_request(re.compile(r"/_stepflow/api/traces\?")) as listed:
+        page.goto(f"{hello}/_stepflow/traces?step=Nope")
+    assert parse_qs(urlsplit(listed.value.url).query)["step"] == ["Nope"]
+    expect(page.get_by_test_id("trace-table")).to_contain_text("No traces match.")
+    expect(page.get_by_test_id("trace-row")).to_have_count(0)
+
+
+def test_a_step_in_the_logs_address_is_kept_when_the_step_list_fails(
+    hello: str, page: Page
+) -> None:
+    settled(hello, greet(hello, "Ada"))
+    _no_step_list(page)
+    page.goto(f"{hello}/_stepflow/logs?step=ComposeGreeting")
+    expect(page.get_by_test_id("filter-notice")).to_have_text(
+        NO_STEP_LIST.format("ComposeGreeting")
+    )
+    expect(page.get_by_test_id("log-row")).to_have_count(1)
+    expect(page.get_by_test_id("log-row")).to_contain_text("ComposeGreeting")
 
 
 def test_a_level_in_the_address_is_read_in_any_case(hello: str, page: Page) -> None:

@@ -162,9 +162,14 @@ const query = (params) => {
   return out.toString();
 };
 
-function errorBox(error) {
+// An error in words, with its HTTP status when it has one ("500: internal error").
+function errorText(error) {
   const status = error instanceof ApiError && error.status ? `${error.status}: ` : "";
-  return h("div", { class: "error", role: "alert", testid: "error" }, `${status}${error.message ?? error}`);
+  return `${status}${error.message ?? error}`;
+}
+
+function errorBox(error) {
+  return h("div", { class: "error", role: "alert", testid: "error" }, errorText(error));
 }
 
 function askForKey(detail) {
@@ -790,11 +795,13 @@ async function pageWithin(f, fetchPage, moved) {
   return fetchPage();
 }
 
+// The steps' names for a filter, or `names: null` and the `error` when the list cannot be
+// loaded: a view still opens, and a step in its address is taken as given.
 async function stepNames() {
   try {
-    return (await api(`${API}/flows`)).steps.map((x) => x.name);
-  } catch {
-    return [];
+    return { names: (await api(`${API}/flows`)).steps.map((x) => x.name), error: null };
+  } catch (error) {
+    return { names: null, error };
   }
 }
 
@@ -815,6 +822,15 @@ class AddressFilters {
     if (found === undefined) this.notes.push(`No ${what} “${cut(given, 60)}”: not filtered by it.`);
     return found ?? "";
   }
+  // A step from the address, matched like a `choice` among `steps.names`. When the list
+  // could not be loaded, the step is kept as given (the server filters by it), and said so:
+  // an unknown list is no reason to call the step unknown.
+  step(name, steps) {
+    if (steps.names) return this.choice(name, steps.names, "step");
+    const given = this.text(name, 500, "step");
+    if (given) this.notes.push(`The list of steps could not be loaded (${errorText(steps.error)}): filtered by step “${cut(given, 60)}” as given.`);
+    return given;
+  }
   text(name, max, what = name) {
     const given = (this.search.get(name) ?? "").trim();
     if (given.length <= max) return given;
@@ -830,15 +846,18 @@ class AddressFilters {
 const TRACE_STATUSES = ["running", "ok", "failed"];
 const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 const optionsOf = (anyLabel, values) => [["", anyLabel], ...values.map((v) => [v, v])];
+// A step filter's options: the steps, or (when their list could not be loaded) the step
+// the address names, so that the filter stays as given.
+const stepOptions = (anyLabel, steps, chosen) => optionsOf(anyLabel, steps.names ?? (chosen ? [chosen] : []));
 
 async function viewTraces(view) {
   const q = view.query;
-  const names = await stepNames();
+  const steps = await stepNames();
   const given = new AddressFilters(q);
-  const f = { status: given.choice("status", TRACE_STATUSES), step: given.choice("step", names), q: given.text("q", 500, "search"),
+  const f = { status: given.choice("status", TRACE_STATUSES), step: given.step("step", steps), q: given.text("q", 500, "search"),
     limit: clampInt(q.get("limit"), PAGE, 1, 500), offset: clampInt(q.get("offset"), 0, 0, 1e9) };
   const status = selectOf("status", optionsOf("all", TRACE_STATUSES), f.status, "filter-status");
-  const step = selectOf("step", optionsOf("any step", names), f.step, "filter-step");
+  const step = selectOf("step", stepOptions("any step", steps, f.step), f.step, "filter-step");
   const search = h("input", { type: "search", name: "q", value: f.q, maxlength: 500, placeholder: "trace id, name, step, input or error",
     testid: "filter-q" });
   const notice = given.notice();
@@ -1044,14 +1063,14 @@ async function viewTrace(view) {
 
 async function viewLogs(view) {
   const keys = ["trace_id", "span_id", "step", "level", "q"];
-  const names = await stepNames();
+  const steps = await stepNames();
   const given = new AddressFilters(view.query);
-  const f = { trace_id: given.text("trace_id", 200, "trace id"), span_id: given.text("span_id", 200, "span id"), step: given.choice("step", names),
+  const f = { trace_id: given.text("trace_id", 200, "trace id"), span_id: given.text("span_id", 200, "span id"), step: given.step("step", steps),
     level: given.choice("level", LOG_LEVELS), q: given.text("q", 500, "search") };
   const inputs = {
     trace_id: h("input", { name: "trace_id", value: f.trace_id, maxlength: 200, placeholder: "any", testid: "filter-trace" }),
     span_id: h("input", { name: "span_id", value: f.span_id, maxlength: 200, placeholder: "any", testid: "filter-span" }),
-    step: selectOf("step", optionsOf("any", names), f.step, "filter-step"),
+    step: selectOf("step", stepOptions("any", steps, f.step), f.step, "filter-step"),
     level: selectOf("level", optionsOf("any", LOG_LEVELS), f.level, "filter-level"),
     q: h("input", { type: "search", name: "q", value: f.q, maxlength: 500, placeholder: "text in the message", testid: "filter-q" }),
   };
