@@ -7,7 +7,9 @@ trailing slash, a redirect to the same without it). They are one HTML page and t
 static files shipped in the package: no CDN, no build step.
 
 Data, under `/_stepflow/api/`: `flows`, `stats`, `traces`, `traces/{trace_id}`, `logs`,
-`state`, `state/{group}` (a group's name may hold `/`), and `events`, a server-sent-events
+`state` (the groups), `state?group=NAME` and `state/{group}` (a group's keys and values;
+the query form reaches every name: a browser drops a `.` or `..` segment from a path,
+percent-encoded or not), and `events`, a server-sent-events
 stream of new spans and log records (read from the trace store, so it shows what every
 process did), after a first `ready` event once the stream knows where it starts. The
 dead-letter endpoints live with the CLI's in `_internal.py`. Everything is guarded like
@@ -215,14 +217,19 @@ def workbench_routes(runtime: Runtime) -> list[BaseRoute]:
         page_ = await traces.logs(read_query(request, LogFilter).query())
         return json_response({"total": page_.total, "items": page_.items})
 
+    async def group_json(group: str) -> Response:
+        return json_response({"group": group, "values": await runtime.state.get_group(group)})
+
     async def state_groups(request: Request) -> Response:
+        """The groups; with `?group=`, that group (any name, `""`, `.` and `..` too)."""
         guard(request)
+        if "group" in request.query_params:
+            return await group_json(request.query_params["group"])
         return json_response({"groups": await runtime.state.groups()})
 
     async def state_group(request: Request) -> Response:
         guard(request)
-        group = request.path_params["group"]
-        return json_response({"group": group, "values": await runtime.state.get_group(group)})
+        return await group_json(request.path_params["group"])
 
     async def events(request: Request) -> Response:
         guard(request)

@@ -110,6 +110,43 @@ def jobs(tmp_path: Path) -> Iterator[Jobs]:
         yield Jobs(url, fixed)
 
 
+STASH = """
+from pydantic import BaseModel
+from stepflow import ApiRequest, ApiResponse, Context, api_step
+
+class Entry(BaseModel):
+    group: str
+    key: str
+    value: str
+
+@api_step(name="Stash", method="POST", path="/stash", body=Entry)
+async def stash(req: ApiRequest[Entry], ctx: Context) -> ApiResponse:
+    await ctx.state.set(req.body.group, req.body.key, req.body.value)
+    return ApiResponse(status=204)
+"""
+
+
+@dataclass
+class Stash:
+    url: str
+
+    def put(self, group: str, key: str, value: str) -> None:
+        """POST /stash: `value` under `key` in the state group `group`, whatever its name."""
+        entry = {"group": group, "key": key, "value": value}
+        response = httpx.post(f"{self.url}/stash", json=entry, timeout=30)
+        assert response.status_code == 204, response.text
+
+
+@pytest.fixture
+def stash(tmp_path: Path) -> Iterator[Stash]:
+    """A project whose one step keeps what it is sent in the state group it names."""
+    root = tmp_path / "stash"
+    (root / "steps").mkdir(parents=True)
+    (root / "steps" / "stash_step.py").write_text(textwrap.dedent(STASH))
+    with workbench(root, tmp_path / "stash.db") as url:
+        yield Stash(url)
+
+
 def ensure_chromium() -> None:
     """Debian's chromium, installed with apt-get when it is missing (as .ci/run does), so
     that the README's test command passes on a fresh machine; never Playwright's own

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from stepflow.testing import wait_until_blocking
 from tests.helpers import HELLO
-from tests.workbench.conftest import Jobs, workbench
+from tests.workbench.conftest import Jobs, Stash, workbench
 
 pytestmark = pytest.mark.slow
 
@@ -400,6 +400,55 @@ def test_the_state_view_shows_a_group_whose_name_has_a_slash(jobs: Jobs, page: P
     expect(page).to_have_url(f"{jobs.url}/_stepflow/state?group=jobs%2Fdone")
     expect(page.get_by_test_id("state-key")).to_have_count(1)
     expect(page.locator("[data-testid=state-key][data-key='4']")).to_contain_text("done")
+
+
+GROUPS_A_PATH_CANNOT_HOLD = (".", "..", "a/b", "")
+"""State group names that a URL path loses: dot segments (which browsers remove, even
+percent-encoded), a slash, and nothing at all."""
+
+
+def test_every_state_group_is_served_by_name_in_the_query(stash: Stash) -> None:
+    for group in GROUPS_A_PATH_CANNOT_HOLD:
+        stash.put(group, "k", f"in {group!r}")
+    for group in GROUPS_A_PATH_CANNOT_HOLD:
+        response = httpx.get(f"{stash.url}/_stepflow/api/state", params={"group": group})
+        assert response.status_code == 200, response.text
+        assert response.json() == {"group": group, "values": {"k": f"in {group!r}"}}
+
+
+def test_the_state_groups_are_listed_without_a_group_in_the_query(stash: Stash) -> None:
+    for group in GROUPS_A_PATH_CANNOT_HOLD:
+        stash.put(group, "k", "v")
+    listed = httpx.get(f"{stash.url}/_stepflow/api/state").json()
+    assert listed == {"groups": {"": 1, ".": 1, "..": 1, "a/b": 1}}
+
+
+@pytest.mark.parametrize(
+    ("group", "address"), [(".", "group=."), ("..", "group=.."), ("a/b", "group=a%2Fb")]
+)
+def test_the_state_view_opens_a_group_a_path_cannot_hold(
+    stash: Stash, page: Page, group: str, address: str
+) -> None:
+    for name in (".", "..", "a/b", "a"):
+        stash.put(name, f"key of {name}", f"value of {name}")
+    page.goto(f"{stash.url}/_stepflow/state")
+    page.locator("[data-testid=state-group]").get_by_role("link", name=group, exact=True).click()
+    expect(page).to_have_url(f"{stash.url}/_stepflow/state?{address}")
+    expect(page.get_by_test_id("state-key")).to_have_count(1)
+    key = page.get_by_test_id("state-key")
+    expect(key).to_have_attribute("data-key", f"key of {group}")
+    expect(key).to_contain_text(f"value of {group}")
+    expect(page.get_by_test_id("error")).to_have_count(0)
+
+
+def test_the_state_view_opens_the_group_with_an_empty_name(stash: Stash, page: Page) -> None:
+    stash.put("", "key of nothing", "value of nothing")
+    stash.put("a", "key of a", "value of a")
+    page.goto(f"{stash.url}/_stepflow/state")
+    page.get_by_role("link", name="(empty name)").click()
+    expect(page).to_have_url(f"{stash.url}/_stepflow/state?group=")
+    expect(page.get_by_test_id("state-key")).to_have_count(1)
+    expect(page.get_by_test_id("state-key")).to_have_attribute("data-key", "key of nothing")
 
 
 # -- addresses and navigation ----------------------------------------------------------------

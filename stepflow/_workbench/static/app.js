@@ -1225,18 +1225,22 @@ async function viewDeadLetters(view) {
 
 // -- state: /_stepflow/state -------------------------------------------------------------------
 
+// The group in the query, never in the path: a browser drops a "." or ".." segment from a
+// path (percent-encoded too), so groups with such names could not be reached there.
+const groupQuery = (name) => new URLSearchParams({ group: name }).toString();
+
 async function viewState(view) {
-  const chosen = view.query.get("group");
+  const chosen = view.query.get("group"); // null when none is chosen ("" is a group's name)
   const groups = h("tbody", {});
   const values = h("div", {});
   const load = async () => {
     const data = await api(`${API}/state`);
     const entries = Object.entries(data.groups).sort(([a], [b]) => a.localeCompare(b));
     fill(groups, entries.map(([name, count]) => h("tr", { testid: "state-group", "data-group": name, class: name === chosen ? "selected" : "" },
-      h("td", {}, link(`${BASE}/state?${query({ group: name })}`, name)), h("td", { class: "num" }, count))));
+      h("td", {}, link(`${BASE}/state?${groupQuery(name)}`, name || "(empty name)")), h("td", { class: "num" }, count))));
     if (!entries.length) groups.append(h("tr", {}, h("td", { colspan: 2, class: "muted empty" }, "No state yet.")));
-    if (!chosen) return values.replaceChildren(h("p", { class: "muted" }, "Choose a group to see its keys and values."));
-    const group = await api(`${API}/state/${encodeURIComponent(chosen)}`);
+    if (chosen === null) return values.replaceChildren(h("p", { class: "muted" }, "Choose a group to see its keys and values."));
+    const group = await api(`${API}/state?${groupQuery(chosen)}`);
     const keys = Object.keys(group.values).sort();
     values.replaceChildren(h("h2", {}, "Group ", mono(group.group), ` · ${keys.length} key${keys.length === 1 ? "" : "s"}`),
       keys.length ? table(["Key", "Value"], h("tbody", {}, keys.map((k) =>
