@@ -27,7 +27,7 @@ from ._errors import HttpError, Unavailable
 from ._events import new_trace_id, to_json_value
 from ._internal import internal_routes
 from ._openapi import openapi_document
-from ._requests import has_api_key, json_response, parse_body, read_json_body
+from ._requests import has_api_key, has_session_key, json_response, parse_body, read_json_body
 from ._runtime import Runtime
 from ._steps import ApiRequest, ApiResponse, StepSpec
 from ._tracing import (
@@ -121,7 +121,10 @@ def _endpoint(runtime: Runtime, step: StepSpec) -> Endpoint:
         request.state.trace_id = trace_id
         request.state.span_id = span_id
         request.state.span = span
-        if settings.api_key is not None and not has_api_key(request, settings.api_key):
+        if settings.api_key is not None and not (
+            has_api_key(request, settings.api_key)
+            or (settings.workbench and has_session_key(request, settings.api_key))
+        ):
             raise HttpError(401, "missing or invalid API key")
         body: Any = None
         if body_model is not None:

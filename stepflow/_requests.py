@@ -24,6 +24,10 @@ MAX_ECHO = 200
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 KEY_COOKIE = "stepflow_key"
 """Where a browser keeps the API key the Workbench was opened with (`?key=`)."""
+SESSION_HEADER = "x-stepflow-session"
+"""Sent (as `1`) by the Workbench's request forms to call an API step with the key its
+cookie holds. A page of another origin cannot send a custom header without a CORS
+preflight, which nothing here answers: the cookie alone never authorizes an API step."""
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -45,6 +49,16 @@ def key_matches(given: str, api_key: str) -> bool:
 def has_api_key(request: Request, api_key: str | None) -> bool:
     """Whether the request carries `api_key` in `x-api-key`."""
     return api_key is not None and key_matches(request.headers.get("x-api-key", ""), api_key)
+
+
+def has_session_key(request: Request, api_key: str | None) -> bool:
+    """Whether the request is the Workbench's, asking (`x-stepflow-session: 1`) for the key
+    its same-site cookie holds, and the cookie holds `api_key`."""
+    return (
+        api_key is not None
+        and request.headers.get(SESSION_HEADER) == "1"
+        and has_key_cookie(request, api_key)
+    )
 
 
 def check_api_key(request: Request, api_key: str | None) -> None:
@@ -167,7 +181,7 @@ def trusted_name(name: str, settings: Settings) -> bool:
     return name in {host.lower() for host in settings.allowed_hosts}
 
 
-def _has_key_cookie(request: Request, api_key: str) -> bool:
+def has_key_cookie(request: Request, api_key: str) -> bool:
     """The Workbench's same-site cookie holding the key, sent from the page itself."""
     cookie = request.cookies.get(KEY_COOKIE)
     if cookie is None or not key_matches(cookie, api_key):
@@ -183,7 +197,7 @@ def guard_internal(request: Request, settings: Settings) -> None:
     when sent) is a loopback name or one of `allowed_hosts`, so that a web page reached
     through DNS rebinding cannot use them."""
     if settings.api_key is not None:
-        if has_api_key(request, settings.api_key) or _has_key_cookie(request, settings.api_key):
+        if has_api_key(request, settings.api_key) or has_key_cookie(request, settings.api_key):
             return
         raise HttpError(401, "missing or invalid API key")
     if not is_loopback_client(request):

@@ -9,13 +9,16 @@ static files shipped in the package: no CDN, no build step.
 Data, under `/_stepflow/api/`: `flows`, `stats`, `traces`, `traces/{trace_id}`, `logs`,
 `state` (the groups), `state?group=NAME` and `state/{group}` (a group's keys and values;
 the query form reaches every name: a browser drops a `.` or `..` segment from a path,
-percent-encoded or not), and `events`, a server-sent-events
+percent-encoded or not), `session` (whether the server needs an API key, and whether
+this browser's cookie holds it: never the key), and `events`, a server-sent-events
 stream of new spans and log records (read from the trace store, so it shows what every
 process did), after a first `ready` event once the stream knows where it starts. The
 dead-letter endpoints live with the CLI's in `_internal.py`. Everything is guarded like
 the other internal endpoints; a browser may present the API key once as `?key=` (kept in
-a same-site cookie). Without the key the page itself still loads (it holds no data), to
-ask for it."""
+a same-site, httponly cookie, so that every tab opens without it). The request forms
+call API steps with the key typed into them, or else with the cookie's, by sending
+`x-stepflow-session: 1` (see `has_session_key`). Without the key the page itself still
+loads (it holds no data), to ask for it."""
 
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ from .._requests import (
     KEY_COOKIE,
     RowNumber,
     guard_internal,
+    has_key_cookie,
     json_response,
     key_matches,
     quoted,
@@ -231,6 +235,15 @@ def workbench_routes(runtime: Runtime) -> list[BaseRoute]:
         guard(request)
         return await group_json(request.path_params["group"])
 
+    async def session(request: Request) -> Response:
+        """What this browser's session holds: whether the server needs an API key and
+        whether the Workbench's cookie holds it, so that the request forms can say so
+        (the cookie is httponly: the page never sees the key)."""
+        guard(request)
+        key = settings.api_key
+        held = key is not None and has_key_cookie(request, key)
+        return json_response({"api_key": key is not None, "cookie": held})
+
     async def events(request: Request) -> Response:
         guard(request)
         return StreamingResponse(
@@ -252,6 +265,7 @@ def workbench_routes(runtime: Runtime) -> list[BaseRoute]:
         Route(f"{PREFIX}/logs", log_list, methods=["GET"]),
         Route(f"{PREFIX}/state", state_groups, methods=["GET"]),
         Route(f"{PREFIX}/state/{{group:path}}", state_group, methods=["GET"]),
+        Route(f"{PREFIX}/session", session, methods=["GET"]),
         Route(f"{PREFIX}/events", events, methods=["GET"]),
     ]
 

@@ -126,6 +126,11 @@ def workbench(tmp_path: Any) -> Iterator[httpx.Client]:
     yield from _serve(tmp_path, workbench=True)
 
 
+@pytest.fixture
+def keyed_workbench(tmp_path: Any) -> Iterator[httpx.Client]:
+    yield from _serve(tmp_path, api_key="s3cret", workbench=True)
+
+
 def _wait_for(client: httpx.Client, path: str) -> httpx.Response:
     wait_until_blocking(lambda: client.get(path).status_code == 200, what=f"{path} to answer")
     return client.get(path)
@@ -245,6 +250,64 @@ def test_api_key_missing_or_wrong_is_401(keyed: httpx.Client) -> None:
     assert wrong.json() == {"detail": "missing or invalid API key"}
     right = keyed.post("/orders", json={"id": "a", "qty": 1}, headers={"x-api-key": "s3cret"})
     assert right.status_code == 202
+
+
+ORDER = {"id": "a", "qty": 1}
+WORKBENCH_SESSION = {"cookie": "stepflow_key=s3cret", "x-stepflow-session": "1"}
+"""What the Workbench's request form sends from a tab with no key typed: its cookie (set
+when the Workbench was opened with `?key=`) and the header asking for it."""
+
+
+def test_an_api_step_takes_the_workbench_cookie_when_its_form_asks_for_it(
+    keyed_workbench: httpx.Client,
+) -> None:
+    response = keyed_workbench.post("/orders", json=ORDER, headers=WORKBENCH_SESSION)
+    assert response.status_code == 202, response.text
+
+
+def test_an_api_step_refuses_the_workbench_cookie_alone(keyed_workbench: httpx.Client) -> None:
+    response = keyed_workbench.post(
+        "/orders", json=ORDER, headers={"cookie": "stepflow_key=s3cret"}
+    )
+    assert response.status_code == 401
+    assert response.json() == {"detail": "missing or invalid API key"}
+
+
+def test_an_api_step_refuses_the_session_header_with_a_wrong_cookie(
+    keyed_workbench: httpx.Client,
+) -> None:
+    headers = {**WORKBENCH_SESSION, "cookie": "stepflow_key=nope"}
+    assert keyed_workbench.post("/orders", json=ORDER, headers=headers).status_code == 401
+
+
+def test_an_api_step_refuses_the_workbench_cookie_from_another_origin(
+    keyed_workbench: httpx.Client,
+) -> None:
+    headers = {**WORKBENCH_SESSION, "origin": "http://evil.example"}
+    assert keyed_workbench.post("/orders", json=ORDER, headers=headers).status_code == 401
+
+
+def test_an_api_step_refuses_the_workbench_cookie_when_no_workbench_is_served(
+    keyed: httpx.Client,
+) -> None:
+    assert keyed.post("/orders", json=ORDER, headers=WORKBENCH_SESSION).status_code == 401
+
+
+def test_the_session_endpoint_says_whether_the_cookie_holds_the_key(
+    keyed_workbench: httpx.Client,
+) -> None:
+    with_cookie = keyed_workbench.get("/_stepflow/api/session", headers=WORKBENCH_SESSION)
+    with_header = keyed_workbench.get("/_stepflow/api/session", headers={"x-api-key": "s3cret"})
+    assert with_cookie.json() == {"api_key": True, "cookie": True}
+    assert with_header.json() == {"api_key": True, "cookie": False}
+    assert "s3cret" not in with_cookie.text
+
+
+def test_the_session_endpoint_says_a_server_without_a_key_needs_none(
+    workbench: httpx.Client,
+) -> None:
+    response = workbench.get("/_stepflow/api/session")
+    assert response.json() == {"api_key": False, "cookie": False}
 
 
 def test_health_answers_without_a_key_but_shows_queues_only_with_it(keyed: httpx.Client) -> None:

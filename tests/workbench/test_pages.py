@@ -633,6 +633,47 @@ def test_an_endpoint_form_sends_the_key_the_workbench_was_opened_with(
         page.close()  # before the server stops
 
 
+KEY_HELD = (
+    "This browser's session holds the API key: with none typed here, the request is sent with it."
+)
+
+
+def test_a_new_tab_sends_an_endpoint_form_with_the_key_its_session_holds(
+    tmp_path: Path, page: Page
+) -> None:
+    with workbench(HELLO, tmp_path / "x.db", api_key="s3cret") as url:
+        page.goto(f"{url}/_stepflow/?key=s3cret")
+        expect(page.get_by_test_id("node-SayHello")).to_be_visible()
+        tab = page.context.new_page()  # a tab of its own: nothing in its sessionStorage
+        tab.goto(f"{url}/_stepflow/endpoints")
+        form = tab.get_by_test_id("endpoint-SayHello")
+        expect(form.get_by_test_id("api-key")).to_have_value("")
+        expect(form.get_by_test_id("key-held")).to_have_text(KEY_HELD)
+        form.get_by_test_id("body").fill('{"name": "Ada"}')
+        form.get_by_test_id("send").click()
+        expect(form.get_by_test_id("response-status")).to_have_text("202")
+        expect(tab.get_by_test_id("key-form")).to_have_count(0)
+        tab.close()
+        page.close()  # before the server stops
+
+
+def test_a_new_tab_opens_without_the_key_in_reach_of_its_scripts(
+    tmp_path: Path, page: Page
+) -> None:
+    with workbench(HELLO, tmp_path / "x.db", api_key="s3cret") as url:
+        page.goto(f"{url}/_stepflow/?key=s3cret")
+        expect(page.get_by_test_id("node-SayHello")).to_be_visible()
+        tab = page.context.new_page()
+        tab.goto(f"{url}/_stepflow/endpoints")
+        expect(tab.get_by_test_id("endpoint-SayHello").get_by_test_id("key-held")).to_be_visible()
+        seen = tab.evaluate(
+            "[document.cookie, sessionStorage.length, localStorage.length, location.href]"
+        )
+        assert seen == ["", 0, 0, f"{url}/_stepflow/endpoints"]
+        tab.close()
+        page.close()  # before the server stops
+
+
 # -- a narrow window -------------------------------------------------------------------------
 
 

@@ -120,11 +120,16 @@ function detailText(detail) {
   return detail.map(({ loc: [where, ...field], msg }) => `${field.join(".") || where}: ${msg}`).join("\n");
 }
 
-// The key this tab was opened with (?key=), kept for the tab's session: the server's
-// cookie (which scripts cannot read) covers /_stepflow/api/, but API steps take only the
-// x-api-key header, which the request forms send with this key.
+// The key this tab was opened with (?key=), kept for the tab's session. The server also
+// keeps it in a cookie, which scripts cannot read and which every tab of this browser
+// sends: it covers /_stepflow/api/, and the API steps when a request form asks for it
+// with SESSION_HEADER (then the form needs no key typed, in a tab opened later too).
 const KEY_STORE = "stepflow-key";
+const SESSION_HEADER = "x-stepflow-session";
 let apiKey = null;
+// GET /_stepflow/api/session, once: {api_key, cookie} (is a key needed, does the cookie
+// hold it), or null when it could not be loaded.
+let session = Promise.resolve(null);
 
 async function api(path, { method = "GET", body } = {}) {
   const init = { method, headers: apiKey ? { "x-api-key": apiKey } : {}, credentials: "same-origin" };
@@ -350,6 +355,7 @@ function boot() {
     history.replaceState(null, "", url.pathname + url.search + url.hash);
   }
   apiKey = sessionStorage.getItem(KEY_STORE);
+  session = api(`${API}/session`).catch(() => null);
   render();
   showProject();
   connectLive();
@@ -656,6 +662,13 @@ function requestForm({ method, path, schema, root }) {
   const body = h("textarea", { name: "body", rows, spellcheck: "false", testid: "body", value: initial });
   const key = h("input", { type: "password", name: "x-api-key", placeholder: "only if the server has one", autocomplete: "off",
     testid: "api-key", value: apiKey ?? "" });
+  const held = h("p", { class: "muted key-note", testid: "key-held", hidden: true },
+    "This browser's session holds the API key: with none typed here, the request is sent with it.");
+  session.then((s) => {
+    if (!s?.cookie) return;
+    held.hidden = false;
+    key.placeholder = "held by this session";
+  });
   const reset = h("button", { type: "button", class: "secondary", onclick: () => (body.value = initial) }, "Reset example");
   const result = h("div", { class: "response", testid: "response" });
   const send = h("button", { type: "submit", testid: "send" }, "Send");
@@ -663,6 +676,7 @@ function requestForm({ method, path, schema, root }) {
     h("div", { class: "fields" },
       params.map((p) => h("label", {}, `${p.name} `, p.input)),
       h("label", {}, "query ", search), h("label", {}, "x-api-key ", key)),
+    held,
     hasBody ? h("label", { class: "body-label" }, "JSON body", body) : null,
     h("div", { class: "actions" }, send, hasBody && schema ? reset : null),
     result);
@@ -675,6 +689,7 @@ function requestForm({ method, path, schema, root }) {
     if (search.value.trim()) url += `?${search.value.trim().replace(/^\?/, "")}`;
     const init = { method, headers: {} };
     if (key.value) init.headers["x-api-key"] = key.value;
+    else if ((await session)?.cookie) init.headers[SESSION_HEADER] = "1"; // the cookie's key
     if (hasBody && body.value.trim()) {
       try {
         JSON.parse(body.value);
