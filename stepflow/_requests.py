@@ -61,11 +61,6 @@ def has_session_key(request: Request, api_key: str | None) -> bool:
     )
 
 
-def check_api_key(request: Request, api_key: str | None) -> None:
-    if api_key is not None and not has_api_key(request, api_key):
-        raise HttpError(401, "missing or invalid API key")
-
-
 def is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == JSON or (media.startswith("application/") and media.endswith("+json"))
