@@ -127,6 +127,12 @@ def client_for(url: str, max_connections: int = 64) -> Redis:
     return Redis.from_pool(pool)
 
 
+def _glob_escaped(text: str) -> str:
+    """`text` matched literally in a Redis pattern (`SCAN MATCH`): `*`, `?`, `[`, `]`
+    and the backslash escaped, as a namespace may hold any of them."""
+    return "".join(f"\\{char}" if char in "*?[]\\" else char for char in text)
+
+
 def client_name(pid: int | None = None) -> str:
     """What this process's Redis connections are called (or process `pid`'s, here)."""
     return f"stepflow-{socket.gethostname()}-{os.getpid() if pid is None else pid}"
@@ -693,7 +699,7 @@ class RedisState:
     async def groups(self) -> dict[str, int]:
         prefix = self._key("")
         found: dict[str, int] = {}
-        async for key in self.client.scan_iter(match=f"{prefix}*", count=500):
+        async for key in self.client.scan_iter(match=f"{_glob_escaped(prefix)}*", count=500):
             found[_text(key)[len(prefix) :]] = int(await self.client.hlen(key))
         return dict(sorted(found.items()))
 

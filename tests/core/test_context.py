@@ -178,3 +178,20 @@ async def test_database_state_persists_across_connections(tmp_path: Path) -> Non
     second = open_database(tmp_path / "s.db")
     assert await DatabaseState(second).get("g", "k") == [1, "two"]
     await second.aclose()
+
+
+async def test_redis_state_lists_only_its_own_namespace_whatever_the_namespace_holds(
+    redis_namespace: str,
+) -> None:
+    client = client_for(REDIS_URL)
+    glob = RedisState(client, f"{redis_namespace}*[x]?")  # a pattern, taken literally
+    other = RedisState(client, f"{redis_namespace}-other[x]!")  # which that pattern matches
+    try:
+        await glob.set("mine", "k", 1)
+        await other.set("theirs", "k", 2)
+        assert await glob.groups() == {"mine": 1}
+        assert await other.groups() == {"theirs": 1}
+    finally:
+        await glob.clear("mine")
+        await other.clear("theirs")
+        await client.aclose()
