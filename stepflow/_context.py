@@ -112,9 +112,9 @@ class Context:
         """Publish `data` on `topic`; the topic must be in this step's `emits`."""
         if topic not in self.step.emits:
             self._check_declared(topic)
-        await self._host.publish(
-            topic, data, self.trace_id, parent_span=self.span_id, span=self.span
-        )
+        span = self.span  # span_id inlined: once per emit
+        parent = span.span_id if span is not None else None
+        await self._host.publish(topic, data, self.trace_id, parent_span=parent, span=span)
 
     async def emit_many(
         self,

@@ -27,7 +27,7 @@ from ._database import Database
 from ._deadletters import DatabaseDeadLetters, DeadLetter, DeadLetterStore
 from ._discovery import Registry
 from ._errors import NonRetriableError, RetryAfter, Unavailable
-from ._events import Delivery, Event, Subscription, check_json, new_trace_id
+from ._events import Delivery, Event, Subscription, check_json, new_id, new_trace_id
 from ._leases import DatabaseLeases, Leases
 from ._locks import Locks, MemoryLocks
 from ._retry import retry_delay
@@ -205,11 +205,14 @@ class Runtime:
                 check_json(data)
             except TypeError as exc:
                 raise TypeError(f"event data for {topic!r} is {exc}") from None
+        # Positional, every field given: a dataclass __init__ with keywords and default
+        # factories costs more, once per emit.
         event = Event(
-            topic=topic, data=data, trace_id=trace_id or new_trace_id(), parent_span=parent_span
+            topic, data, trace_id or new_trace_id(), new_id(), 1, time.time(), parent_span
         )
-        for observer in self.observers:
-            observer(event)
+        if self.observers:
+            for observer in self.observers:
+                observer(event)
         await self.bus.publish(event, only_step=only_step)
         if span is not None:
             span.emitted += 1 if only_step else self._fanout.get(topic, 0)
@@ -368,11 +371,15 @@ class Runtime:
     def _end(self, step: StepSpec, count: int) -> None:
         self.running[step.name] -= count
         self._in_flight -= 1
-        if not self._in_flight and self._all_done is not None and not self._all_done.done():
+        if not self._in_flight and self._all_done is not None:
+            self._calls_ended()
+
+    def _calls_ended(self) -> None:
+        if self._all_done is not None and not self._all_done.done():
             self._all_done.set_result(None)
 
     async def _handle_one(self, step: StepSpec, delivery: Delivery) -> None:
-        # The hot path: _begin inlined, one await for the run.
+        # The hot path: _begin and _end inlined, one await for the run.
         self._in_flight += 1
         self.running[step.name] += 1
         try:
@@ -383,7 +390,10 @@ class Runtime:
             else:
                 await run.dead_letter(refused)
         finally:
-            self._end(step, 1)
+            self.running[step.name] -= 1
+            self._in_flight -= 1
+            if not self._in_flight and self._all_done is not None:
+                self._calls_ended()
 
     async def _handle_batch(self, step: StepSpec, deliveries: list[Delivery]) -> None:
         self._begin(step, len(deliveries))
