@@ -158,9 +158,18 @@ def is_loopback_client(request: Request) -> bool:
 
 def _hostname(value: str) -> str:
     """The host name of a `Host` header or an `Origin`, lower-case, without the port."""
-    if "://" in value:
-        return (urlsplit(value).hostname or "").lower()
-    return (urlsplit(f"//{value}").hostname or "").lower()
+    return _authority(value)[0]
+
+
+def _authority(value: str) -> tuple[str, int | None]:
+    """The host name (lower-case) and port of a `Host` header or an `Origin`; the port is
+    None when left out, as browsers and clients leave out a scheme's default."""
+    parts = urlsplit(value if "://" in value else f"//{value}")
+    try:
+        port = parts.port
+    except ValueError:  # not a number: no authority we could match
+        return "", None
+    return (parts.hostname or "").lower(), port
 
 
 def trusted_name(name: str, settings: Settings) -> bool:
@@ -177,12 +186,14 @@ def trusted_name(name: str, settings: Settings) -> bool:
 
 
 def has_key_cookie(request: Request, api_key: str) -> bool:
-    """The Workbench's same-site cookie holding the key, sent from the page itself."""
+    """The Workbench's same-site cookie holding the key, sent from the page itself: an
+    `Origin`, when sent, names this server's host and port (a browser sends the cookie to
+    every port of the host, a page on another port included)."""
     cookie = request.cookies.get(KEY_COOKIE)
     if cookie is None or not key_matches(cookie, api_key):
         return False
     origin = request.headers.get("origin")
-    return origin is None or _hostname(origin) == _hostname(request.headers.get("host", ""))
+    return origin is None or _authority(origin) == _authority(request.headers.get("host", ""))
 
 
 def guard_internal(request: Request, settings: Settings) -> None:

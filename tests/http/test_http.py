@@ -287,6 +287,25 @@ def test_an_api_step_refuses_the_workbench_cookie_from_another_origin(
     assert keyed_workbench.post("/orders", json=ORDER, headers=headers).status_code == 401
 
 
+def test_the_workbench_cookie_is_taken_from_a_page_of_this_server(
+    keyed_workbench: httpx.Client,
+) -> None:
+    origin = str(keyed_workbench.base_url).rstrip("/")  # http://127.0.0.1:PORT
+    headers = {"cookie": "stepflow_key=s3cret", "origin": origin}
+    assert keyed_workbench.get("/_stepflow/api/traces", headers=headers).status_code == 200
+
+
+def test_the_workbench_cookie_is_refused_from_a_page_on_another_port_of_the_host(
+    keyed_workbench: httpx.Client,
+) -> None:
+    # A browser sends a host's cookies to all its ports: a page on another port is not ours.
+    other = f"http://127.0.0.1:{(keyed_workbench.base_url.port or 80) + 1}"
+    headers = {"cookie": "stepflow_key=s3cret", "origin": other}
+    assert keyed_workbench.get("/_stepflow/api/traces", headers=headers).status_code == 401
+    session = {**WORKBENCH_SESSION, "origin": other}
+    assert keyed_workbench.post("/orders", json=ORDER, headers=session).status_code == 401
+
+
 def test_an_api_step_refuses_the_workbench_cookie_when_no_workbench_is_served(
     keyed: httpx.Client,
 ) -> None:
