@@ -68,8 +68,15 @@ for _, member in ipairs(due) do
     end
     redis.call('ZREM', KEYS[1], member)
 end
-return #due
+if #due > 0 then return {#due, ''} end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {0, first[2] or ''}
 """
+"""Moves the retries due by ARGV[1] (at most ARGV[2]) to their streams; returns how many,
+and when none, when the next is due (as text, empty when none waits)."""
+_MOVER_IDLE = 1.0
+"""The longest the retry mover sleeps: retries another process scheduled (and did not
+live to move) wait at most this long past their time."""
 
 
 def encode_event(event: Event) -> bytes:
@@ -182,6 +189,8 @@ class RedisBus:
         self._background: list[asyncio.Task[None]] = []
         self._recovering: asyncio.Lock = asyncio.Lock()
         self._move_due = client.register_script(_MOVE_DUE)
+        self._retry_added = asyncio.Event()
+        """Set when this process schedules a retry: the mover looks again at once."""
         # Loops stop at this, between short blocking reads: cancelling a blocking
         # XREADGROUP inside redis-py can leave the task stuck while it disconnects.
         self._stopping = asyncio.Event()
@@ -293,6 +302,7 @@ class RedisBus:
                 pipe.zadd(self._delayed, {member: time.time() + max(0.0, delay)})
                 pipe.xack(self.stream(sub.topic), sub.step, delivery.token)
                 await pipe.execute()
+            self._retry_added.set()
         finally:
             self._settled(sub)
 
@@ -527,15 +537,32 @@ class RedisBus:
         return True
 
     async def _move_due_loop(self) -> None:
+        """Move due retries to their streams, then sleep until the next is due, this
+        process schedules one, or `_MOVER_IDLE` passes (an idle bus sends one command a
+        second, not fifty)."""
         while not self._stopping.is_set():
+            self._retry_added.clear()
             try:
-                moved = await self._move_due(keys=[self._delayed], args=[time.time(), 200])
+                moved, first = await self._move_due(keys=[self._delayed], args=[time.time(), 200])
             except (RedisError, OSError) as exc:
                 log.warning("redis retry mover failed", extra={"error": str(exc)})
-                moved = 0
                 await self._pause(0.5)
-            if not moved:
-                await self._pause(0.02)
+                continue
+            if int(moved):
+                continue  # more may be due
+            wait = _MOVER_IDLE if not first else float(first) - time.time()
+            if wait > 0:
+                await self._wait_for_retry(min(wait, _MOVER_IDLE))
+
+    async def _wait_for_retry(self, seconds: float) -> None:
+        """Sleep `seconds`, or less if this process schedules a retry or the bus closes."""
+        added = asyncio.ensure_future(self._retry_added.wait())
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait((added, stopping), timeout=seconds, return_when="FIRST_COMPLETED")
+        finally:
+            added.cancel()
+            stopping.cancel()
 
     async def _trim_loop(self) -> None:
         """Trim each stream to the oldest entry any of its groups still needs."""

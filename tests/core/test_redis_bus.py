@@ -3,14 +3,18 @@ connections are whose."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import time
 from typing import Any
 
 import redis
 from pydantic import BaseModel
 
 from stepflow import Context, event_step
+from stepflow._events import Event, new_trace_id
+from stepflow._redis import encode_event
 from stepflow.testing import FlowTester, wait_until
 from tests.helpers import REDIS_URL
 
@@ -73,3 +77,26 @@ async def test_a_processs_redis_connections_bear_its_name(redis_namespace: str) 
         finally:
             admin.close()
     assert f"stepflow-{socket.gethostname()}-{os.getpid()}" in names
+
+
+async def test_a_retry_another_process_scheduled_is_moved_here(redis_namespace: str) -> None:
+    handled: list[int] = []
+
+    @event_step(name="Later", subscribes=["item"], input=Item)
+    async def later(item: Item, ctx: Context) -> None:
+        handled.append(item.n)
+
+    async with FlowTester([later], bus=REDIS_URL, redis_namespace=redis_namespace) as flow:
+        # As another process's nack leaves it (that process may be gone): due now, and
+        # no wake-up of this process's mover but its own clock.
+        event = Event(topic="item", data={"n": 7}, trace_id=new_trace_id(), attempt=2)
+        member = {"s": f"{redis_namespace}:stream:item", "o": "Later"}
+        member |= {"e": encode_event(event).decode(), "n": "elsewhere"}
+        admin = redis.Redis.from_url(REDIS_URL)
+        try:
+            admin.zadd(f"{redis_namespace}:delayed", {json.dumps(member): time.time()})
+        finally:
+            admin.close()
+        await wait_until(lambda: handled == [7], timeout=30, what="the retry moved here")
+        await flow.drain(timeout=10)
+    assert handled == [7]
