@@ -6,6 +6,7 @@ import asyncio
 
 from stepflow import Context, Runtime, Settings, build_registry, event_step
 from stepflow._batching import Batcher
+from tests.helpers import next_turn
 
 
 async def test_concurrent_submits_are_flushed_in_batches_of_max_size() -> None:
@@ -28,8 +29,27 @@ async def test_a_partial_batch_is_flushed_after_max_delay() -> None:
         flushed.append(items)
 
     batcher: Batcher[str] = Batcher(flush, max_size=100, max_delay=0.01)
-    await asyncio.wait_for(batcher.submit("only"), 1)
+    await asyncio.wait_for(batcher.submit("only"), 30)
     assert flushed == [["only"]]
+
+
+async def test_a_cancelled_caller_leaves_its_item_and_its_batch_mates_undisturbed() -> None:
+    flushed: list[list[int]] = []
+    release = asyncio.Event()
+
+    async def flush(items: list[int]) -> None:
+        await release.wait()
+        flushed.append(items)
+
+    batcher: Batcher[int] = Batcher(flush, max_size=3, max_delay=1.0)
+    callers = [asyncio.create_task(batcher.submit(n)) for n in range(3)]
+    await next_turn()  # all three submitted: the batch is full and flushing
+    callers[1].cancel()
+    release.set()
+    results = await asyncio.gather(*callers, return_exceptions=True)
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], asyncio.CancelledError)
+    assert flushed == [[0, 1, 2]]
 
 
 async def test_a_failed_flush_raises_in_every_caller_of_that_batch() -> None:
