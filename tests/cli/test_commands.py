@@ -276,24 +276,6 @@ def test_a_project_folder_that_does_not_exist_is_an_error_and_makes_nothing(
     assert not (tmp_path / "no").exists()
 
 
-def test_every_command_has_help(tmp_path: Path) -> None:
-    for command in (
-        ["new"],
-        ["dev"],
-        ["start"],
-        ["steps"],
-        ["graph"],
-        ["emit"],
-        ["dlq", "list"],
-        ["dlq", "show"],
-        ["dlq", "replay"],
-        ["dlq", "purge"],
-    ):
-        result = stepflow(*command, "--help", cwd=tmp_path)
-        assert result.returncode == 0, command
-        assert "Usage" in result.stdout
-
-
 COMMANDS = [
     ["new"],
     ["dev"],
@@ -310,9 +292,12 @@ COMMANDS = [
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
-def test_help_names_values_but_gives_flags_no_type(tmp_path: Path, command: list[str]) -> None:
+def test_every_command_has_help_naming_values_but_giving_flags_no_type(
+    tmp_path: Path, command: list[str]
+) -> None:
     result = stepflow(*command, "--help", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: ")
     assert "<bool>" not in result.stdout
     assert "│" not in result.stdout  # plain help, not rich's panels
 

@@ -619,12 +619,17 @@ def test_a_server_with_an_api_key_asks_for_it(tmp_path: Path, page: Page) -> Non
         page.close()  # before the server stops
 
 
+def _open_with_key(page: Page, url: str) -> None:
+    """Open the Workbench once with `?key=`, as a user given that link would."""
+    page.goto(f"{url}/_stepflow/?key=s3cret")
+    expect(page.get_by_test_id("node-SayHello")).to_be_visible()
+
+
 def test_an_endpoint_form_sends_the_key_the_workbench_was_opened_with(
     tmp_path: Path, page: Page
 ) -> None:
     with workbench(HELLO, tmp_path / "x.db", api_key="s3cret") as url:
-        page.goto(f"{url}/_stepflow/?key=s3cret")
-        expect(page.get_by_test_id("node-SayHello")).to_be_visible()
+        _open_with_key(page, url)
         page.goto(f"{url}/_stepflow/endpoints")  # a new page: the key no longer in the address
         form = page.get_by_test_id("endpoint-SayHello")
         form.get_by_test_id("body").fill('{"name": "Ada"}')
@@ -642,8 +647,7 @@ def test_a_new_tab_sends_an_endpoint_form_with_the_key_its_session_holds(
     tmp_path: Path, page: Page
 ) -> None:
     with workbench(HELLO, tmp_path / "x.db", api_key="s3cret") as url:
-        page.goto(f"{url}/_stepflow/?key=s3cret")
-        expect(page.get_by_test_id("node-SayHello")).to_be_visible()
+        _open_with_key(page, url)
         tab = page.context.new_page()  # a tab of its own: nothing in its sessionStorage
         tab.goto(f"{url}/_stepflow/endpoints")
         form = tab.get_by_test_id("endpoint-SayHello")
@@ -661,8 +665,7 @@ def test_a_new_tab_opens_without_the_key_in_reach_of_its_scripts(
     tmp_path: Path, page: Page
 ) -> None:
     with workbench(HELLO, tmp_path / "x.db", api_key="s3cret") as url:
-        page.goto(f"{url}/_stepflow/?key=s3cret")
-        expect(page.get_by_test_id("node-SayHello")).to_be_visible()
+        _open_with_key(page, url)
         tab = page.context.new_page()
         tab.goto(f"{url}/_stepflow/endpoints")
         expect(tab.get_by_test_id("endpoint-SayHello").get_by_test_id("key-held")).to_be_visible()
