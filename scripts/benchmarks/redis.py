@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
 import redis as redis_sync
 
 from scripts.feeder import sample_indicators
@@ -74,15 +73,16 @@ def run(items: list[dict[str, Any]], workers: int) -> dict[str, float]:
                         interval=0.05,
                         what=f"{workers} worker(s) reading their streams",
                     )
-                    pids = [api.pid, *(p.pid for p in processes), _server_pid(client)]
+                    # The API, the workers, Redis, and this process (the feeder).
+                    pids = [api.pid, *(p.pid for p in processes), _server_pid(client), os.getpid()]
                     before = _commands(client)
                     cpu_before = sum(cpu_seconds(p.pid) for p in processes)
-                    all_before = sum(cpu_seconds(pid) for pid in pids) + _own_cpu()
+                    all_before = sum(cpu_seconds(pid) for pid in pids)
                     wall = time.perf_counter()
                     outcome = feed(api.url, items, in_flight=8)
                     wall = time.perf_counter() - wall
                     cpu = sum(cpu_seconds(p.pid) for p in processes) - cpu_before
-                    all_cpu = sum(cpu_seconds(pid) for pid in pids) + _own_cpu() - all_before
+                    all_cpu = sum(cpu_seconds(pid) for pid in pids) - all_before
                     after = _commands(client)
                 finally:
                     for process in processes:
@@ -109,12 +109,6 @@ def run(items: list[dict[str, Any]], workers: int) -> dict[str, float]:
 def _server_pid(client: redis_sync.Redis) -> int:
     info: dict[str, Any] = client.info("server")
     return int(info["process_id"])
-
-
-def _own_cpu() -> float:
-    """This process's CPU (the feeder's): all its threads."""
-    times = psutil.Process().cpu_times()
-    return float(times.user + times.system)
 
 
 def bench_redis(quick: bool) -> dict[str, Any]:

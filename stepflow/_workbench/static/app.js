@@ -1241,7 +1241,8 @@ async function viewDeadLetters(view) {
 // -- state: /_stepflow/state -------------------------------------------------------------------
 
 // The group in the query, never in the path: a browser drops a "." or ".." segment from a
-// path (percent-encoded too), so groups with such names could not be reached there.
+// path (percent-encoded too), so groups with such names could not be reached there. Not
+// `query()`, which leaves out an empty value: "" is a group's name too.
 const groupQuery = (name) => new URLSearchParams({ group: name }).toString();
 
 async function viewState(view) {
